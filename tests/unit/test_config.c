@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sluiced's configuration parser: the embedded defaults, a full valid file, and every error
+ * path naming FILE:LINE: reason, with the result left untouched on failure.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "daemon/config.h"
+
+static int parse_text(const char *text, struct sluice_config *config, char *error, size_t len)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int r;
+
+	assert_non_null(f);
+	r = config_parse(f, "test.conf", config, error, len);
+	fclose(f);
+	return r;
+}
+
+static void test_defaults(void **state)
+{
+	struct sluice_config c;
+
+	config_init_defaults(&c);
+	assert_true(c.interfaces_auto);
+	assert_int_equal(c.n_interfaces, 0);
+	assert_int_equal(c.xdp_mode, XDP_MODE_NATIVE);
+	assert_int_equal(c.port_min, 30000);
+	assert_int_equal(c.port_max, 39999);
+	assert_int_equal(c.max_sessions, 16384);
+	assert_true(c.strict_source);
+	assert_string_equal(c.pin_path, "/sys/fs/bpf/sluice");
+	assert_string_equal(c.admin_socket, "/run/sluice/admin.sock");
+	assert_int_equal(c.log_level, LOG_LEVEL_INFO);
+}
+
+static void test_empty_file_is_defaults(void **state)
+{
+	struct sluice_config c, d;
+	char error[CONFIG_ERROR_MAX];
+
+	assert_int_equal(
+	    parse_text("# nothing but comments\n\n   \n\t# indented\n", &c, error, sizeof(error)),
+	    0);
+	config_init_defaults(&d);
+	assert_memory_equal(&c, &d, sizeof(c));
+}
+
+static void test_full_file(void **state)
+{
+	static const char text[] = "# sluiced.conf\n"
+				   "interfaces = eth0   eth1\n"
+				   "xdp_mode=generic\n"
+				   "  port_min = 20000  \n"
+				   "port_max = 20999\n"
+				   "max_sessions = 100\n"
+				   "strict_source = no\n"
+				   "pin_path = /sys/fs/bpf/test\n"
+				   "admin_socket = /tmp/sluice.sock\n"
+				   "log_level = debug\n";
+	struct sluice_config c;
+	char error[CONFIG_ERROR_MAX] = "";
+
+	assert_int_equal(parse_text(text, &c, error, sizeof(error)), 0);
+	assert_false(c.interfaces_auto);
+	assert_int_equal(c.n_interfaces, 2);
+	assert_string_equal(c.interfaces[0], "eth0");
+	assert_string_equal(c.interfaces[1], "eth1");
+	assert_int_equal(c.xdp_mode, XDP_MODE_GENERIC);
+	assert_int_equal(c.port_min, 20000);
+	assert_int_equal(c.port_max, 20999);
+	assert_int_equal(c.max_sessions, 100);
+	assert_false(c.strict_source);
+	assert_string_equal(c.pin_path, "/sys/fs/bpf/test");
+	assert_string_equal(c.admin_socket, "/tmp/sluice.sock");
+	assert_int_equal(c.log_level, LOG_LEVEL_DEBUG);
+}
+
+static void test_interfaces_auto(void **state)
+{
+	struct sluice_config c;
+	char error[CONFIG_ERROR_MAX];
+
+	assert_int_equal(parse_text("interfaces = auto\n", &c, error, sizeof(error)), 0);
+	assert_true(c.interfaces_auto);
+}
+
+/* The file must be refused with exactly this message, and the config left as it was. */
+static void expect_error(const char *text, const char *message)
+{
+	struct sluice_config c, before;
+	char error[CONFIG_ERROR_MAX] = "";
+
+	memset(&c, 0xa5, sizeof(c));
+	before = c;
+	assert_int_equal(parse_text(text, &c, error, sizeof(error)), -EINVAL);
+	assert_string_equal(error, message);
+	assert_memory_equal(&c, &before, sizeof(c));
+}
+
+static void test_unknown_key(void **state)
+{
+	expect_error("port_min = 30000\nport_mni = 3\n", "test.conf:2: unknown key 'port_mni'");
+}
+
+static void test_bad_number(void **state)
+{
+	expect_error("\nport_min = 3x\n", "test.conf:2: bad port number: expected 1..65535");
+	expect_error("port_max = 65536\n", "test.conf:1: bad port number: expected 1..65535");
+	expect_error("port_max = -1\n", "test.conf:1: bad port number: expected 1..65535");
+	expect_error("port_min = 0\n", "test.conf:1: bad port number: expected 1..65535");
+	expect_error("max_sessions = 0\n",
+		     "test.conf:1: bad number: max_sessions must be 1..1048576");
+	expect_error("max_sessions = 99999999999999999999\n",
+		     "test.conf:1: bad number: max_sessions must be 1..1048576");
+}
+
+static void test_port_range(void **state)
+{
+	expect_error("port_min = 5000\n# x\nport_max = 4000\n",
+		     "test.conf:3: bad port range: port_min 5000 is greater than port_max 4000");
+	/* Against the default port_max: the line of the key that was set. */
+	expect_error("\n\nport_min = 40000\n",
+		     "test.conf:3: bad port range: port_min 40000 is greater than port_max 39999");
+}
+
+static void test_duplicate_key(void **state)
+{
+	expect_error("log_level = info\n\nlog_level = debug\n",
+		     "test.conf:3: duplicate key 'log_level' (first set on line 1)");
+}
+
+static void test_bad_bool(void **state)
+{
+	expect_error("strict_source = maybe\n", "test.conf:1: bad boolean: expected 'yes' or 'no'");
+}
+
+static void test_bad_interfaces(void **state)
+{
+	expect_error("interfaces = eth0 auto\n",
+		     "test.conf:1: bad interface list: 'auto' must stand alone");
+	expect_error("interfaces = eth0 eth0\n",
+		     "test.conf:1: bad interface list: interface named twice");
+	expect_error("interfaces = averyveryverylongname\n",
+		     "test.conf:1: bad interface list: invalid interface name");
+	expect_error("interfaces = a/b\n",
+		     "test.conf:1: bad interface list: invalid interface name");
+}
+
+static void test_missing_equals(void **state)
+{
+	expect_error("# c\nport_min 30000\n", "test.conf:2: missing '=' (expected key = value)");
+}
+
+static void test_bad_values(void **state)
+{
+	expect_error("xdp_mode = fast\n",
+		     "test.conf:1: bad xdp_mode: expected 'native' or 'generic'");
+	expect_error("log_level = loud\n",
+		     "test.conf:1: bad log_level: expected 'error', 'warning', 'info' or 'debug'");
+	expect_error("pin_path = relative/path\n", "test.conf:1: bad path: must be absolute");
+	expect_error("admin_socket = "
+		     "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		     "test.conf:1: bad path: too long");
+	expect_error("port_min =\n", "test.conf:1: missing value for 'port_min'");
+	expect_error("= 3\n", "test.conf:1: unknown key ''");
+}
+
+static void test_load_missing_file(void **state)
+{
+	struct sluice_config c;
+	char error[CONFIG_ERROR_MAX];
+
+	assert_int_equal(config_load("/nonexistent/sluiced.conf", &c, error, sizeof(error)),
+			 -ENOENT);
+	assert_string_equal(error, "/nonexistent/sluiced.conf: No such file or directory");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),	      cmocka_unit_test(test_empty_file_is_defaults),
+	    cmocka_unit_test(test_full_file),	      cmocka_unit_test(test_interfaces_auto),
+	    cmocka_unit_test(test_unknown_key),	      cmocka_unit_test(test_bad_number),
+	    cmocka_unit_test(test_port_range),	      cmocka_unit_test(test_duplicate_key),
+	    cmocka_unit_test(test_bad_bool),	      cmocka_unit_test(test_bad_interfaces),
+	    cmocka_unit_test(test_missing_equals),    cmocka_unit_test(test_bad_values),
+	    cmocka_unit_test(test_load_missing_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Parsing and dispatching admin requests, and the session add/del/list replies. A request is
+ * whitespace-separated words; parameters are key=value. Every malformed request gets an error
+ * reply naming what is wrong; nothing in here can stop the daemon.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "daemon/commands.h"
+
+#define MAX_WORDS	       16
+#define ADMIN_REQUEST_COPY_MAX 4097
+
+void commands_reply_error(struct json *reply, const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	json_reset(reply);
+	json_object_begin(reply);
+	json_kv_string(reply, "result", "error");
+	json_kv_string(reply, "error", message);
+	json_object_end(reply);
+}
+
+static int parse_u32(const char *s, uint32_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int parse_yes_no(const char *s, bool *ret)
+{
+	if (strcmp(s, "yes") == 0)
+		*ret = true;
+	else if (strcmp(s, "no") == 0)
+		*ret = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* The value of key in params ("key=value" words); NULL if absent. */
+static const char *param(char **words, int n, const char *key)
+{
+	size_t len = strlen(key);
+
+	for (int i = 0; i < n; i++)
+		if (strncmp(words[i], key, len) == 0 && words[i][len] == '=')
+			return words[i] + len + 1;
+	return NULL;
+}
+
+/* Every word is key=value with a known key, each key once. */
+static int check_params(char **words, int n, const char *const *known, struct json *reply)
+{
+	for (int i = 0; i < n; i++) {
+		const char *eq = strchr(words[i], '=');
+		size_t len = eq ? (size_t)(eq - words[i]) : 0;
+		bool ok = false;
+
+		if (!eq || len == 0) {
+			commands_reply_error(reply, "expected key=value, got '%s'", words[i]);
+			return -EINVAL;
+		}
+		for (const char *const *k = known; *k && !ok; k++)
+			ok = strlen(*k) == len && strncmp(*k, words[i], len) == 0;
+		if (!ok) {
+			commands_reply_error(reply, "unknown parameter '%.*s'", (int)len, words[i]);
+			return -EINVAL;
+		}
+		for (int j = 0; j < i; j++) {
+			if (strncmp(words[j], words[i], len + 1) == 0) {
+				commands_reply_error(reply, "parameter '%.*s' given twice",
+						     (int)len, words[i]);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The id=N parameter (required). */
+static int parse_id_value(char **words, int n, uint32_t *ret_id, struct json *reply)
+{
+	const char *id = param(words, n, "id");
+
+	if (!id) {
+		commands_reply_error(reply, "missing id=N");
+		return -EINVAL;
+	}
+	if (parse_u32(id, ret_id) < 0) {
+		commands_reply_error(reply, "bad id '%s'", id);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Requests whose only parameter is id=N (a bare N is accepted too). */
+static int parse_id_only(char **words, int n, uint32_t *ret_id, struct json *reply)
+{
+	static const char *const known[] = {"id", NULL};
+
+	if (n == 1 && !strchr(words[0], '=')) {
+		if (parse_u32(words[0], ret_id) == 0)
+			return 0;
+		commands_reply_error(reply, "bad id '%s'", words[0]);
+		return -EINVAL;
+	}
+	if (check_params(words, n, known, reply) < 0)
+		return -EINVAL;
+	return parse_id_value(words, n, ret_id, reply);
+}
+
+static int parse_endpoint_param(char **words, int n, const char *key, bool need_port,
+				struct endpoint *ret, bool *ret_present, struct json *reply)
+{
+	const char *value = param(words, n, key);
+
+	*ret_present = value != NULL;
+	if (!value)
+		return 0;
+	if (endpoint_parse(value, !need_port, ret) < 0) {
+		commands_reply_error(reply, "bad %s '%s' (expected ADDR%s)", key, value,
+				     need_port ? ":PORT" : "[:PORT]");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_options(char **words, int n, struct session_params *p, struct json *reply)
+{
+	const char *key, *v;
+	uint32_t clock_rate;
+
+	key = "rtcp_mux";
+	if ((v = param(words, n, key)) && parse_yes_no(v, &p->rtcp_mux) < 0)
+		goto bad;
+	key = "strict_source";
+	if ((v = param(words, n, key)) && parse_yes_no(v, &p->legs[0].strict_source) < 0)
+		goto bad;
+	key = "clock_rate";
+	if ((v = param(words, n, key))) {
+		if (parse_u32(v, &clock_rate) < 0 || clock_rate > 1000000)
+			goto bad;
+		p->legs[0].clock_rate = clock_rate;
+	}
+	key = "action";
+	if ((v = param(words, n, key))) {
+		if (strcmp(v, "forward") == 0)
+			p->legs[0].action = SLUICE_ACT_FORWARD;
+		else if (strcmp(v, "userspace") == 0)
+			p->legs[0].action = SLUICE_ACT_USERSPACE;
+		else
+			goto bad;
+	}
+	return 0;
+bad:
+	commands_reply_error(reply, "bad %s '%s'", key, v);
+	return -EINVAL;
+}
+
+static int parse_add(const struct sluice_config *config, char **words, int n,
+		     struct session_params *ret, struct json *reply)
+{
+	static const char *const known[] = {
+	    "id",	"internal",	 "gateway",    "internal_remote", "gateway_remote",
+	    "rtcp_mux", "strict_source", "clock_rate", "action",	  NULL};
+	struct session_params p = {0};
+	struct session_leg *in = &p.legs[SLUICE_LEG_INTERNAL], *gw = &p.legs[SLUICE_LEG_GATEWAY];
+	bool present;
+
+	if (check_params(words, n, known, reply) < 0 || parse_id_value(words, n, &p.id, reply) < 0)
+		return -EINVAL;
+	if (parse_endpoint_param(words, n, "internal", false, &in->local, &present, reply) < 0)
+		return -EINVAL;
+	if (!present) {
+		commands_reply_error(reply, "missing internal=ADDR:PORT");
+		return -EINVAL;
+	}
+	if (parse_endpoint_param(words, n, "gateway", false, &gw->local, &present, reply) < 0)
+		return -EINVAL;
+	if (!present) {
+		commands_reply_error(reply, "missing gateway=ADDR:PORT");
+		return -EINVAL;
+	}
+	if (parse_endpoint_param(words, n, "internal_remote", true, &in->remote, &in->has_remote,
+				 reply) < 0 ||
+	    parse_endpoint_param(words, n, "gateway_remote", true, &gw->remote, &gw->has_remote,
+				 reply) < 0)
+		return -EINVAL;
+	in->strict_source = config->strict_source;
+	in->clock_rate = 8000;
+	in->action = SLUICE_ACT_FORWARD;
+	if (parse_options(words, n, &p, reply) < 0)
+		return -EINVAL;
+	/* The options apply to both legs. */
+	gw->strict_source = in->strict_source;
+	gw->clock_rate = in->clock_rate;
+	gw->action = in->action;
+	*ret = p;
+	return 0;
+}
+
+static void kv_endpoint(struct json *reply, const char *key, const struct endpoint *ep)
+{
+	char buf[ENDPOINT_STR_MAX];
+
+	json_kv_string(reply, key, endpoint_format(ep, buf, sizeof(buf)));
+}
+
+static void session_add(struct commands_ctx *ctx, char **words, int n, struct json *reply)
+{
+	char error[SESSION_ERROR_MAX];
+	struct session_params params;
+	const struct session *s;
+
+	if (parse_add(ctx->config, words, n, &params, reply) < 0)
+		return;
+	if (session_table_insert(ctx->table, &params, &s, error, sizeof(error)) < 0) {
+		commands_reply_error(reply, "%s", error);
+		return;
+	}
+	json_object_begin(reply);
+	json_kv_string(reply, "result", "ok");
+	json_key(reply, "session");
+	json_object_begin(reply);
+	json_kv_uint(reply, "id", s->id);
+	kv_endpoint(reply, "internal", &s->legs[SLUICE_LEG_INTERNAL].local);
+	kv_endpoint(reply, "gateway", &s->legs[SLUICE_LEG_GATEWAY].local);
+	json_kv_bool(reply, "rtcp_mux", s->rtcp_mux);
+	json_object_end(reply);
+	json_object_end(reply);
+}
+
+static void session_del(struct commands_ctx *ctx, char **words, int n, struct json *reply)
+{
+	uint32_t id;
+	int r;
+
+	if (parse_id_only(words, n, &id, reply) < 0)
+		return;
+	r = session_table_delete(ctx->table, id);
+	if (r == -ENOENT) {
+		commands_reply_error(reply, "no session %u", id);
+		return;
+	}
+	json_object_begin(reply);
+	json_kv_string(reply, "result", "ok");
+	json_kv_uint(reply, "id", id);
+	json_object_end(reply);
+}
+
+/* One leg in a list entry: local, the remote XDP has now (signalled or latched), action. */
+static void list_leg(struct commands_ctx *ctx, const struct session *s, enum sluice_leg leg,
+		     struct json *reply)
+{
+	const struct session_stream *st = &s->streams[s->rtcp_mux ? leg : leg * 2];
+	struct sluice_stream now;
+	struct endpoint remote;
+
+	json_key(reply, session_leg_name(leg));
+	json_object_begin(reply);
+	kv_endpoint(reply, "local", &s->legs[leg].local);
+	json_key(reply, "remote");
+	if (session_maps_read_stream(ctx->maps, &st->key, &now) == 0 &&
+	    (now.flags & SLUICE_F_LATCHED)) {
+		endpoint_from_mapped(now.remote_addr, ntohs(now.remote_port), &remote);
+		char buf[ENDPOINT_STR_MAX];
+
+		json_string(reply, endpoint_format(&remote, buf, sizeof(buf)));
+	} else {
+		json_null(reply);
+	}
+	json_kv_string(reply, "action", session_action_name(s->legs[leg].action));
+	json_object_end(reply);
+}
+
+static void session_list(struct commands_ctx *ctx, struct json *reply)
+{
+	const struct session **list;
+	int n;
+
+	n = session_table_list(ctx->table, &list);
+	if (n < 0) {
+		commands_reply_error(reply, "out of memory");
+		return;
+	}
+	json_object_begin(reply);
+	json_kv_string(reply, "result", "ok");
+	json_key(reply, "sessions");
+	json_array_begin(reply);
+	for (int i = 0; i < n; i++) {
+		json_object_begin(reply);
+		json_kv_uint(reply, "id", list[i]->id);
+		json_kv_bool(reply, "rtcp_mux", list[i]->rtcp_mux);
+		list_leg(ctx, list[i], SLUICE_LEG_INTERNAL, reply);
+		list_leg(ctx, list[i], SLUICE_LEG_GATEWAY, reply);
+		json_object_end(reply);
+	}
+	json_array_end(reply);
+	json_object_end(reply);
+	free(list);
+}
+
+static void handle_session(struct commands_ctx *ctx, char **words, int n, struct json *reply)
+{
+	uint32_t id;
+
+	if (n < 2) {
+		commands_reply_error(reply, "missing session command (add, del, show, list)");
+	} else if (strcmp(words[1], "add") == 0) {
+		session_add(ctx, words + 2, n - 2, reply);
+	} else if (strcmp(words[1], "del") == 0) {
+		session_del(ctx, words + 2, n - 2, reply);
+	} else if (strcmp(words[1], "show") == 0) {
+		if (parse_id_only(words + 2, n - 2, &id, reply) == 0)
+			commands_session_show(ctx, id, reply);
+	} else if (strcmp(words[1], "list") == 0 && n == 2) {
+		session_list(ctx, reply);
+	} else if (strcmp(words[1], "list") == 0) {
+		commands_reply_error(reply, "session list takes no parameters");
+	} else {
+		commands_reply_error(reply, "unknown session command '%s'", words[1]);
+	}
+}
+
+void commands_handle(void *userdata, const char *request, struct json *reply)
+{
+	struct commands_ctx *ctx = userdata;
+	char line[ADMIN_REQUEST_COPY_MAX];
+	char *words[MAX_WORDS], *save = NULL;
+	int n = 0;
+
+	snprintf(line, sizeof(line), "%s", request);
+	for (char *w = strtok_r(line, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (n == MAX_WORDS) {
+			commands_reply_error(reply, "too many parameters");
+			return;
+		}
+		words[n++] = w;
+	}
+	if (n == 0)
+		commands_reply_error(reply, "empty request");
+	else if (strcmp(words[0], "session") == 0)
+		handle_session(ctx, words, n, reply);
+	else if (strcmp(words[0], "stats") == 0 && n == 1)
+		commands_stats(ctx, reply);
+	else if (strcmp(words[0], "stats") == 0)
+		commands_reply_error(reply, "stats takes no parameters");
+	else
+		commands_reply_error(reply, "unknown command '%s'", words[0]);
+}

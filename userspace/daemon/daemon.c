@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sluiced's start, main loop and stop; see daemon.h. The main thread owns the session table
+ * and serves the admin socket; the media reader runs in its own thread and never waits on it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "common/log.h"
+#include "daemon/admin.h"
+#include "daemon/commands.h"
+#include "daemon/daemon.h"
+#include "daemon/interfaces.h"
+#include "daemon/loader.h"
+#include "daemon/ops.h"
+
+#define LOOP_TICK_MS 1000
+
+struct daemon {
+	const struct sluice_config *config;
+	struct loader *loader;
+	struct session_maps maps;
+	struct media_sockets *media;
+	struct daemon_ops_ctx ops_ctx;
+	struct session_table *table;
+	struct commands_ctx commands;
+	struct admin *admin;
+	int signal_fd;
+};
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t len;
+
+	if (level == LIBBPF_DEBUG && log_get_level() < LOG_LEVEL_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	len = strlen(line);
+	if (len > 0 && line[len - 1] == '\n')
+		line[len - 1] = '\0';
+	if (level == LIBBPF_WARN)
+		log_warning("%s", line);
+	else
+		log_debug("%s", line);
+	return 0;
+}
+
+/* Every stream holds a socket: make room for 4 per session plus our own. */
+static void raise_fd_limit(uint32_t max_sessions)
+{
+	rlim_t want = (rlim_t)max_sessions * 4 + 256;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+		log_warning("Open file limit %llu is below the %llu that max_sessions needs",
+			    (unsigned long long)rl.rlim_cur, (unsigned long long)want);
+}
+
+static int open_signal_fd(void)
+{
+	sigset_t mask;
+	int fd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	/* Blocked before any thread starts, so every thread inherits it. */
+	if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
+		return -EINVAL;
+	signal(SIGPIPE, SIG_IGN);
+	fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+static void adopt_warning(void *userdata, uint32_t session_id, const char *reason)
+{
+	log_warning("Dropping pinned session %u: %s", session_id, reason);
+}
+
+static int adopt_sessions(struct daemon *d)
+{
+	struct session_map_entry *entries;
+	size_t n;
+	int r;
+
+	r = session_maps_dump_streams(&d->maps, &entries, &n);
+	if (r < 0) {
+		log_error("Failed to read the pinned sluice_streams map: %s", strerror(-r));
+		return r;
+	}
+	r = session_table_adopt(d->table, entries, n, adopt_warning, d);
+	free(entries);
+	if (r < 0) {
+		log_error("Failed to adopt the pinned sessions: %s", strerror(-r));
+		return r;
+	}
+	log_info("Adopted %d session(s) from %s", r, d->config->pin_path);
+	return 0;
+}
+
+static int attach_all(struct daemon *d)
+{
+	char names[CONFIG_MAX_INTERFACES][IF_NAMESIZE], error[LOADER_ERROR_MAX];
+	unsigned n;
+	int r;
+
+	r = interfaces_resolve(d->config, names, &n);
+	if (r < 0) {
+		log_error("Failed to find interfaces to attach to: %s",
+			  r == -ENODEV ? "no up, non-loopback interface with an address"
+				       : strerror(-r));
+		return r;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		r = loader_attach(d->loader, names[i], error, sizeof(error));
+		if (r < 0) {
+			log_error("Failed to attach: %s", error);
+			return r;
+		}
+		log_info("Attached XDP to %s", names[i]);
+	}
+	return 0;
+}
+
+/* Load or adopt the BPF state and build the session table on it. */
+static int start_fast_path(struct daemon *d)
+{
+	char error[LOADER_ERROR_MAX];
+	int r;
+
+	if (d->config->xdp_mode == XDP_MODE_GENERIC)
+		log_warning("xdp_mode = generic: XDP runs after the kernel allocated the skb; "
+			    "expect a fraction of native performance");
+	r = loader_open(d->config, &d->loader, error, sizeof(error));
+	if (r < 0) {
+		log_error("Failed to load the relay program: %s", error);
+		return r;
+	}
+	r = loader_session_maps(d->loader, &d->maps);
+	if (r < 0) {
+		log_error("Failed to count the possible CPUs: %s", strerror(-r));
+		return r;
+	}
+	d->ops_ctx = (struct daemon_ops_ctx){.maps = &d->maps, .media = d->media};
+	r = session_table_new(d->config->port_min, d->config->port_max, d->config->max_sessions,
+			      &daemon_session_ops, &d->ops_ctx, &d->table);
+	if (r < 0) {
+		log_error("Failed to create the session table: %s", strerror(-r));
+		return r;
+	}
+	if (loader_adopted(d->loader)) {
+		r = adopt_sessions(d);
+		if (r < 0)
+			return r;
+	}
+	return attach_all(d);
+}
+
+static int daemon_start(struct daemon *d)
+{
+	int r;
+
+	r = admin_check_not_running(d->config->admin_socket);
+	if (r < 0) {
+		log_error("Failed to claim %s: %s", d->config->admin_socket,
+			  r == -EADDRINUSE ? "another sluiced is running" : strerror(-r));
+		return r;
+	}
+	raise_fd_limit(d->config->max_sessions);
+	d->signal_fd = open_signal_fd();
+	if (d->signal_fd < 0) {
+		log_error("Failed to set up signal handling: %s", strerror(-d->signal_fd));
+		return d->signal_fd;
+	}
+	r = media_sockets_new(&d->media);
+	if (r == 0)
+		r = media_sockets_start(d->media);
+	if (r < 0) {
+		log_error("Failed to start the media socket reader: %s", strerror(-r));
+		return r;
+	}
+	r = start_fast_path(d);
+	if (r < 0)
+		return r;
+	d->commands = (struct commands_ctx){
+	    .config = d->config, .table = d->table, .maps = &d->maps, .media = d->media};
+	r = admin_new(d->config->admin_socket, commands_handle, &d->commands, &d->admin);
+	if (r < 0) {
+		log_error("Failed to listen on %s: %s", d->config->admin_socket, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+static int daemon_run(struct daemon *d)
+{
+	struct epoll_event ev = {.events = EPOLLIN}, events[4];
+	int epoll_fd, r = 0;
+	bool running = true;
+
+	epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (epoll_fd < 0)
+		return -errno;
+	ev.data.fd = d->signal_fd;
+	epoll_ctl(epoll_fd, EPOLL_CTL_ADD, d->signal_fd, &ev);
+	ev.data.fd = admin_fd(d->admin);
+	epoll_ctl(epoll_fd, EPOLL_CTL_ADD, admin_fd(d->admin), &ev);
+	log_info("Serving %u session(s); admin socket %s", (unsigned)session_table_count(d->table),
+		 d->config->admin_socket);
+	while (running) {
+		int n = epoll_wait(epoll_fd, events, 4, LOOP_TICK_MS);
+
+		for (int i = 0; i < n; i++) {
+			struct signalfd_siginfo si;
+
+			if (events[i].data.fd != d->signal_fd)
+				continue;
+			if (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+				log_info("Received %s, stopping", strsignal((int)si.ssi_signo));
+				running = false;
+			}
+		}
+		/* Also on the tick: expires slow clients. */
+		admin_process(d->admin);
+	}
+	close(epoll_fd);
+	return r;
+}
+
+/* Clean stop, or undo a failed start; a failed start on adopted state leaves it running. */
+static void daemon_stop(struct daemon *d, bool clean)
+{
+	bool remove_state = clean || (d->loader && !loader_adopted(d->loader));
+
+	admin_free(d->admin);
+	if (d->loader && remove_state)
+		loader_detach_all(d->loader);
+	session_table_free(d->table);
+	media_sockets_free(d->media);
+	if (d->loader && remove_state)
+		loader_unpin(d->loader);
+	loader_free(d->loader);
+	if (d->signal_fd >= 0)
+		close(d->signal_fd);
+}
+
+int daemon_main(const struct sluice_config *config)
+{
+	struct daemon d = {.config = config, .signal_fd = -1};
+	int r;
+
+	libbpf_set_print(libbpf_log);
+	r = daemon_start(&d);
+	if (r < 0) {
+		daemon_stop(&d, false);
+		return r;
+	}
+	r = daemon_run(&d);
+	if (r < 0)
+		log_error("Failed to run the main loop: %s", strerror(-r));
+	daemon_stop(&d, true);
+	log_info("Stopped: XDP detached, pins under %s removed", config->pin_path);
+	return r;
+}

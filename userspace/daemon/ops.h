@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's struct session_map_ops: stream ports are reserved by binding a media socket,
+ * map writes go to the pinned BPF maps.
+ */
+#ifndef SLUICE_DAEMON_OPS_H
+#define SLUICE_DAEMON_OPS_H
+
+#include "datapath/media_sockets.h"
+#include "session/session_maps.h"
+
+struct daemon_ops_ctx {
+	struct session_maps *maps;
+	struct media_sockets *media;
+};
+
+extern const struct session_map_ops daemon_session_ops;
+
+#endif

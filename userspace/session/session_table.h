@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The session table: userspace's single source of truth about sessions, legs and streams, and
+ * its projection into the BPF stream maps. Map writes go through struct session_map_ops, so the
+ * table logic runs without BPF (the unit tests use an in-memory fake; the daemon uses the pinned
+ * maps and its media sockets). The table never logs; errors come back as negative errno plus a
+ * human-readable reason.
+ */
+#ifndef SLUICE_SESSION_TABLE_H
+#define SLUICE_SESSION_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sluice/relay.h>
+
+#include "common/addr.h"
+
+#define SESSION_MAX_STREAMS 4
+#define SESSION_ERROR_MAX   256
+
+enum session_map_id {
+	SESSION_MAP_STREAMS, /* sluice_streams: what XDP looks up */
+	SESSION_MAP_STATS,   /* sluice_stream_stats: zeroed per-CPU counters */
+	SESSION_MAP_RTP,     /* sluice_stream_rtp: zeroed RFC 3550 state, RTP and MUX streams */
+};
+
+/* map_update flags */
+#define SESSION_MAP_KEEP_EXISTING (1u << 0) /* stats/rtp: create only if missing (adoption) */
+
+/* One relay port of one leg. */
+struct session_stream {
+	struct sluice_stream_key key;
+	struct sluice_stream value; /* as written; XDP may have latched a remote since */
+	struct endpoint local;
+	void *media; /* set by ops->stream_open, owned by the ops */
+};
+
+/* A leg's parameters; local.port 0 asks for an allocated port. */
+struct session_leg {
+	struct endpoint local; /* relay address and RTP port */
+	struct endpoint remote;
+	bool has_remote;
+	bool strict_source;
+	uint32_t clock_rate;
+	enum sluice_action action;
+};
+
+struct session {
+	uint32_t id;
+	bool rtcp_mux;
+	struct session_leg legs[2]; /* by enum sluice_leg */
+	unsigned n_streams;
+	/* internal RTP, internal RTCP, gateway RTP, gateway RTCP; muxed: internal, gateway */
+	struct session_stream streams[SESSION_MAX_STREAMS];
+	struct session *bucket_next;
+};
+
+struct session_params {
+	uint32_t id;
+	bool rtcp_mux;
+	struct session_leg legs[2];
+};
+
+struct session_map_ops {
+	/* Optional: reserve the stream's port outside BPF (the daemon binds its media socket). */
+	int (*stream_open)(void *userdata, struct session_stream *stream);
+	void (*stream_close)(void *userdata, struct session_stream *stream);
+	/* value is NULL for SESSION_MAP_STATS and SESSION_MAP_RTP: write a zeroed entry. */
+	int (*map_update)(void *userdata, enum session_map_id map,
+			  const struct sluice_stream_key *key, const struct sluice_stream *value,
+			  unsigned flags);
+	/* -ENOENT is not an error for the table. */
+	int (*map_delete)(void *userdata, enum session_map_id map,
+			  const struct sluice_stream_key *key);
+};
+
+/* One entry of sluice_streams, as read back for adoption. */
+struct session_map_entry {
+	struct sluice_stream_key key;
+	struct sluice_stream value;
+};
+
+/* Called for each session adoption skips (and removes from the maps), with the reason. */
+typedef void (*session_adopt_warn_fn)(void *userdata, uint32_t session_id, const char *reason);
+
+struct session_table;
+
+int session_table_new(uint16_t port_min, uint16_t port_max, uint32_t max_sessions,
+		      const struct session_map_ops *ops, void *userdata,
+		      struct session_table **ret);
+/* Frees memory and closes the streams' media (ops->stream_close); the maps are left alone. */
+struct session_table *session_table_free(struct session_table *table);
+
+/*
+ * Validate, allocate ports, open the streams, write the maps. On failure nothing is left behind
+ * and ret_error (SESSION_ERROR_MAX) says why: -EEXIST duplicate id, -ENOSPC session limit,
+ * -ERANGE port outside the range, -EADDRINUSE port in use, -EADDRNOTAVAIL no free port,
+ * -EINVAL bad parameters, or an ops error.
+ */
+int session_table_insert(struct session_table *table, const struct session_params *params,
+			 const struct session **ret_session, char *ret_error, size_t error_len);
+/* Remove the session's map entries (stream entries first), close its media, free it. */
+int session_table_delete(struct session_table *table, uint32_t id);
+const struct session *session_table_get(const struct session_table *table, uint32_t id);
+
+size_t session_table_count(const struct session_table *table);
+uint64_t session_table_total(const struct session_table *table);
+/* All sessions sorted by id; free() the array. Returns the count or -ENOMEM. */
+int session_table_list(const struct session_table *table, const struct session ***ret_sessions);
+
+/*
+ * Rebuild sessions from sluice_streams entries (a restarted daemon adopting pinned maps). Each
+ * complete, consistent session is taken over (media opened, missing stats/rtp entries created);
+ * the streams of any other session are deleted from the maps and reported through warn.
+ * Returns the number of sessions adopted or a negative errno of a failed map or media operation.
+ */
+int session_table_adopt(struct session_table *table, const struct session_map_entry *entries,
+			size_t n_entries, session_adopt_warn_fn warn, void *userdata);
+
+const char *session_kind_name(enum sluice_kind kind);
+const char *session_leg_name(enum sluice_leg leg);
+const char *session_action_name(enum sluice_action action);
+
+#endif

@@ -1,0 +1,1327 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sluice-gen: an RTP (or RTCP) traffic generator and a verifying sink, for tests and benchmarks.
+ * It knows nothing about the relay. The sender runs N streams, stream i from source port
+ * BASE + i*step to destination port PORT + i*S, paced by the clock with sendmmsg batches. Every
+ * packet carries, after its RTP (or RTCP APP) header, a probe header (magic, stream index, packet
+ * number, CLOCK_MONOTONIC send time) and filler bytes derived from (stream, packet number), so
+ * the sink can verify every byte, count loss, duplicates and reordering, and measure one-way
+ * latency on the same host. `sink --echo` reflects every packet back to its source.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include "common/addr.h"
+
+#define GEN_MAGIC	    0x534c474eu /* "SLGN", also the RTCP APP name */
+#define GEN_PROBE_LEN	    20		/* magic, stream, packet number, send time */
+#define GEN_RTP_HDR_LEN	    12
+#define GEN_RTCP_HDR_LEN    8
+#define GEN_RTCP_APP_PT	    204
+#define GEN_MAX_PACKET	    1472 /* one Ethernet frame of IPv4 UDP payload */
+#define GEN_MAX_STREAMS	    65536
+#define GEN_BATCH_MAX	    256
+#define GEN_BITMAP_MAX_BITS (1u << 27) /* per stream: 16 MiB; later packet numbers count as bad */
+#define LAT_FINE_US	    10000      /* 1 us buckets below 10 ms */
+#define LAT_COARSE_MS	    60000      /* then 1 ms buckets up to 60 s */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	stop_requested = 1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_until_ns(uint64_t deadline)
+{
+	struct timespec ts = {.tv_sec = deadline / 1000000000ull,
+			      .tv_nsec = deadline % 1000000000ull};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
+	       !stop_requested)
+		;
+}
+
+static double cpu_seconds(double *ret_user, double *ret_sys)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	*ret_user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+	*ret_sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	return *ret_user + *ret_sys;
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	put_be32(p, (uint32_t)(v >> 32));
+	put_be32(p + 4, (uint32_t)v);
+}
+
+/* The filler is a function of (stream, packet number, offset) only. */
+static uint32_t filler_seed(uint32_t stream, uint32_t pktno)
+{
+	uint32_t x = stream * 2654435761u ^ (pktno + 1) * 40503u;
+
+	x ^= x >> 15;
+	x *= 0x2c1b3c6du;
+	x ^= x >> 12;
+	return x;
+}
+
+static inline uint8_t filler_byte(uint32_t seed, size_t offset)
+{
+	return (uint8_t)((seed >> ((offset & 3) * 8)) + offset);
+}
+
+/* ---- options shared by both modes ---- */
+
+struct gen_options {
+	struct endpoint dst; /* send: destination of stream 0 */
+	struct endpoint src; /* send: source address (and base port); sink: bind address */
+	bool have_src;
+	uint32_t streams;
+	uint32_t dst_port_step;
+	uint32_t src_port_step;
+	double rate;	  /* send: packets/s over all streams */
+	uint64_t count;	  /* send: per stream; sink: --expect per stream */
+	double duration;  /* seconds; 0 = until count */
+	double timeout;	  /* sink with --expect: give up after this long */
+	uint32_t payload; /* RTP payload bytes (after the 12-byte RTP header) */
+	uint32_t ssrc_base;
+	bool have_ssrc_base;
+	uint32_t pt;
+	uint32_t batch;
+	bool rtcp;
+	bool json;
+	bool echo;
+	bool busy_poll;
+	bool recv;	      /* send: also receive and verify on the sending sockets */
+	uint64_t recv_expect; /* send: per stream, stop receiving when all arrived */
+	double recv_timeout;  /* send: keep receiving this long after the last send */
+	const char *ready_file;
+	const char *start_after;
+	uint32_t rtp_version; /* send: fault injection, the RTP/RTCP version bits (default 2) */
+	uint32_t truncate;    /* send: fault injection, cut every packet to this many bytes */
+};
+
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
+{
+	uint64_t v;
+	int r = parse_u64(s, min, max, &v);
+
+	if (r == 0)
+		*ret = (uint32_t)v;
+	return r;
+}
+
+static int parse_seconds(const char *s, double *ret)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !(v > 0) || v > 86400)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "Usage:\n"
+	    "  sluice-gen send --dst ADDR:PORT --streams N --rate PPS (--count N | --duration "
+	    "SEC)\n"
+	    "                  [--dst-port-step S] [--src ADDR[:PORT]] [--src-port BASE] "
+	    "[--src-port-step S]\n"
+	    "                  [--payload BYTES] [--ssrc-base X] [--pt N] [--rtcp] [--batch N] "
+	    "[--json]\n"
+	    "                  [--recv] [--recv-expect N] [--recv-timeout SEC] [--ready-file "
+	    "PATH]\n"
+	    "                  [--start-after PATH] [--rtp-version V] [--truncate BYTES]\n"
+	    "  sluice-gen sink --bind ADDR --port BASE --streams N [--port-step S]\n"
+	    "                  (--duration SEC | --expect N [--timeout SEC]) [--ssrc-base X] "
+	    "[--rtcp]\n"
+	    "                  [--echo] [--busy-poll] [--ready-file PATH] [--json]\n"
+	    "send: --rate is the total over all streams, --count is per stream; stream i sends "
+	    "from\n"
+	    "  source port BASE+i*step (ephemeral without --src-port) to PORT+i*S. --rtcp sends "
+	    "RTCP APP\n"
+	    "  packets instead of RTP. --payload is the RTP payload size (default 160, G.711 20 "
+	    "ms).\n"
+	    "  --recv also verifies what arrives on the sending sockets (a symmetric RTP endpoint: "
+	    "the\n"
+	    "  far side's stream i, or sink --echo), reported under \"rx\"; --recv-expect N stops\n"
+	    "  receiving once every stream has N packets, else after --recv-timeout (default 3 "
+	    "s).\n"
+	    "  --ready-file is created once the sockets are bound; --start-after waits (up to 10 "
+	    "s)\n"
+	    "  for a file before sending: two endpoints start together without losing packets.\n"
+	    "  Fault injection: --rtp-version sets the version bits, --truncate cuts every "
+	    "packet.\n"
+	    "sink: one socket per stream on BASE+i*step; verifies headers and every payload byte; "
+	    "counts\n"
+	    "  received, lost, duplicates, reordered and bad packets per stream; one-way latency\n"
+	    "  percentiles from the embedded CLOCK_MONOTONIC send time. --expect N stops when "
+	    "every\n"
+	    "  stream has N packets (or after --timeout, default 10 s). SIGINT/SIGTERM stop and "
+	    "report.\n");
+}
+
+enum {
+	OPT_DST = 256,
+	OPT_STREAMS,
+	OPT_DST_PORT_STEP,
+	OPT_SRC,
+	OPT_SRC_PORT,
+	OPT_SRC_PORT_STEP,
+	OPT_RATE,
+	OPT_COUNT,
+	OPT_DURATION,
+	OPT_PAYLOAD,
+	OPT_SSRC_BASE,
+	OPT_PT,
+	OPT_JSON,
+	OPT_BIND,
+	OPT_PORT,
+	OPT_PORT_STEP,
+	OPT_EXPECT,
+	OPT_TIMEOUT,
+	OPT_ECHO,
+	OPT_RTCP,
+	OPT_BATCH,
+	OPT_BUSY_POLL,
+	OPT_READY_FILE,
+	OPT_RECV,
+	OPT_RECV_EXPECT,
+	OPT_RECV_TIMEOUT,
+	OPT_START_AFTER,
+	OPT_RTP_VERSION,
+	OPT_TRUNCATE,
+	OPT_HELP,
+};
+
+static const struct option long_options[] = {
+    {"dst", required_argument, NULL, OPT_DST},
+    {"streams", required_argument, NULL, OPT_STREAMS},
+    {"dst-port-step", required_argument, NULL, OPT_DST_PORT_STEP},
+    {"src", required_argument, NULL, OPT_SRC},
+    {"src-port", required_argument, NULL, OPT_SRC_PORT},
+    {"src-port-step", required_argument, NULL, OPT_SRC_PORT_STEP},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"payload", required_argument, NULL, OPT_PAYLOAD},
+    {"ssrc-base", required_argument, NULL, OPT_SSRC_BASE},
+    {"pt", required_argument, NULL, OPT_PT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"bind", required_argument, NULL, OPT_BIND},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"port-step", required_argument, NULL, OPT_PORT_STEP},
+    {"expect", required_argument, NULL, OPT_EXPECT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"echo", no_argument, NULL, OPT_ECHO},
+    {"rtcp", no_argument, NULL, OPT_RTCP},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"busy-poll", no_argument, NULL, OPT_BUSY_POLL},
+    {"ready-file", required_argument, NULL, OPT_READY_FILE},
+    {"recv", no_argument, NULL, OPT_RECV},
+    {"recv-expect", required_argument, NULL, OPT_RECV_EXPECT},
+    {"recv-timeout", required_argument, NULL, OPT_RECV_TIMEOUT},
+    {"start-after", required_argument, NULL, OPT_START_AFTER},
+    {"rtp-version", required_argument, NULL, OPT_RTP_VERSION},
+    {"truncate", required_argument, NULL, OPT_TRUNCATE},
+    {"help", no_argument, NULL, OPT_HELP},
+    {0},
+};
+
+/* Returns 0, or -EINVAL after printing what is wrong. */
+static int parse_options(int argc, char **argv, bool sending, struct gen_options *o)
+{
+	bool have_dst = false, have_bind = false, have_port = false;
+	uint32_t src_port = 0, port = 0;
+	bool have_src_port = false;
+	int c, r = 0;
+
+	while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_DST:
+			r = endpoint_parse(optarg, false, &o->dst);
+			have_dst = r == 0;
+			break;
+		case OPT_SRC:
+		case OPT_BIND:
+			r = endpoint_parse(optarg, true, &o->src);
+			o->have_src = r == 0;
+			have_bind = r == 0;
+			break;
+		case OPT_STREAMS:
+			r = parse_u32(optarg, 1, GEN_MAX_STREAMS, &o->streams);
+			break;
+		case OPT_DST_PORT_STEP:
+		case OPT_PORT_STEP:
+			r = parse_u32(optarg, 0, 65535, &o->dst_port_step);
+			break;
+		case OPT_SRC_PORT:
+			r = parse_u32(optarg, 1, 65535, &src_port);
+			have_src_port = r == 0;
+			break;
+		case OPT_SRC_PORT_STEP:
+			r = parse_u32(optarg, 0, 65535, &o->src_port_step);
+			break;
+		case OPT_PORT:
+			r = parse_u32(optarg, 1, 65535, &port);
+			have_port = r == 0;
+			break;
+		case OPT_RATE: {
+			char *end;
+
+			errno = 0;
+			o->rate = strtod(optarg, &end);
+			if (errno || *end || !(o->rate > 0) || o->rate > 1e8)
+				r = -EINVAL;
+			break;
+		}
+		case OPT_COUNT:
+		case OPT_EXPECT:
+			r = parse_u64(optarg, 1, UINT32_MAX, &o->count);
+			break;
+		case OPT_DURATION:
+			r = parse_seconds(optarg, &o->duration);
+			break;
+		case OPT_TIMEOUT:
+			r = parse_seconds(optarg, &o->timeout);
+			break;
+		case OPT_PAYLOAD:
+			r = parse_u32(optarg, GEN_PROBE_LEN, GEN_MAX_PACKET - GEN_RTP_HDR_LEN,
+				      &o->payload);
+			break;
+		case OPT_SSRC_BASE:
+			r = parse_u32(optarg, 0, UINT32_MAX, &o->ssrc_base);
+			o->have_ssrc_base = r == 0;
+			break;
+		case OPT_PT:
+			r = parse_u32(optarg, 0, 127, &o->pt);
+			break;
+		case OPT_BATCH:
+			r = parse_u32(optarg, 1, GEN_BATCH_MAX, &o->batch);
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_ECHO:
+			o->echo = true;
+			break;
+		case OPT_RTCP:
+			o->rtcp = true;
+			break;
+		case OPT_BUSY_POLL:
+			o->busy_poll = true;
+			break;
+		case OPT_READY_FILE:
+			o->ready_file = optarg;
+			break;
+		case OPT_RECV:
+			o->recv = true;
+			break;
+		case OPT_RECV_EXPECT:
+			r = parse_u64(optarg, 1, UINT32_MAX, &o->recv_expect);
+			o->recv = true;
+			break;
+		case OPT_RECV_TIMEOUT:
+			r = parse_seconds(optarg, &o->recv_timeout);
+			break;
+		case OPT_START_AFTER:
+			o->start_after = optarg;
+			break;
+		case OPT_RTP_VERSION:
+			r = parse_u32(optarg, 0, 3, &o->rtp_version);
+			break;
+		case OPT_TRUNCATE:
+			r = parse_u32(optarg, 1, GEN_MAX_PACKET, &o->truncate);
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		default:
+			return -EINVAL;
+		}
+		if (r < 0) {
+			fprintf(stderr, "sluice-gen: invalid value for --%s: '%s'\n",
+				long_options[c - OPT_DST].name, optarg);
+			return r;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sluice-gen: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->streams == 0) {
+		fprintf(stderr, "sluice-gen: --streams is required\n");
+		return -EINVAL;
+	}
+	if (sending) {
+		if (!have_dst || o->rate == 0 || (o->count == 0 && o->duration == 0)) {
+			fprintf(stderr,
+				"sluice-gen send: needs --dst, --rate and --count or --duration\n");
+			return -EINVAL;
+		}
+		if (o->have_src && o->src.family != o->dst.family) {
+			fprintf(stderr,
+				"sluice-gen send: --src and --dst are of different families\n");
+			return -EINVAL;
+		}
+		if (have_src_port)
+			o->src.port = (uint16_t)src_port;
+		if (have_src_port && !o->have_src) {
+			o->src =
+			    (struct endpoint){.family = o->dst.family, .port = (uint16_t)src_port};
+			if (o->dst.family == AF_INET6)
+				o->src.addr.v6 = in6addr_any;
+			o->have_src = true;
+		}
+		if (o->have_src && o->src.port && o->src_port_step == 0 && o->streams > 1) {
+			fprintf(stderr, "sluice-gen send: several streams need --src-port-step "
+					"with --src-port\n");
+			return -EINVAL;
+		}
+		if ((uint64_t)o->dst.port + (uint64_t)(o->streams - 1) * o->dst_port_step > 65535 ||
+		    (uint64_t)o->src.port + (uint64_t)(o->streams - 1) * o->src_port_step > 65535) {
+			fprintf(stderr, "sluice-gen send: port range beyond 65535\n");
+			return -EINVAL;
+		}
+		if (o->dst_port_step == 0 && o->streams > 1)
+			fprintf(stderr, "sluice-gen send: warning: all streams go to one port\n");
+	} else {
+		if (!have_bind || !have_port || (o->count == 0 && o->duration == 0)) {
+			fprintf(
+			    stderr,
+			    "sluice-gen sink: needs --bind, --port and --duration or --expect\n");
+			return -EINVAL;
+		}
+		o->src.port = (uint16_t)port;
+		if (o->dst_port_step == 0)
+			o->dst_port_step = 1;
+		if ((uint64_t)port + (uint64_t)(o->streams - 1) * o->dst_port_step > 65535) {
+			fprintf(stderr, "sluice-gen sink: port range beyond 65535\n");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int udp_socket_bound(const struct endpoint *ep, bool nonblocking)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = endpoint_to_sockaddr(ep, &ss);
+	int one = 1, size = 4 << 20;
+	int fd =
+	    socket(ep->family, SOCK_DGRAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
+
+	if (fd < 0)
+		return -errno;
+	if (ep->family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* ---- send ---- */
+
+struct send_stream {
+	int fd;
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
+	uint16_t seq_start;
+	uint32_t ts_start;
+	uint32_t ssrc;
+	uint64_t sent; /* packets handed to the kernel (or failed) so far */
+};
+
+/* Writes packet `pktno` of stream `index` into buf; returns its length. */
+static size_t build_packet(const struct gen_options *o, const struct send_stream *s, uint32_t index,
+			   uint32_t pktno, uint64_t send_ns, uint8_t *buf)
+{
+	size_t hdr, len, i;
+	uint8_t *probe;
+	uint32_t seed;
+
+	if (o->rtcp) {
+		/* RTCP APP (RFC 3550 6.7): V=2, subtype 0, PT 204, length, SSRC, name = magic. */
+		len = (GEN_RTCP_HDR_LEN + o->payload + 3) & ~(size_t)3;
+		buf[0] = 0x80;
+		buf[1] = GEN_RTCP_APP_PT;
+		put_be16(buf + 2, (uint16_t)(len / 4 - 1));
+		put_be32(buf + 4, s->ssrc);
+		hdr = GEN_RTCP_HDR_LEN;
+	} else {
+		len = GEN_RTP_HDR_LEN + o->payload;
+		buf[0] = 0x80;
+		buf[1] =
+		    (uint8_t)(o->pt | (pktno == 0 ? 0x80 : 0)); /* marker on the first packet */
+		put_be16(buf + 2, (uint16_t)(s->seq_start + pktno));
+		put_be32(buf + 4, s->ts_start + pktno * o->payload);
+		put_be32(buf + 8, s->ssrc);
+		hdr = GEN_RTP_HDR_LEN;
+	}
+	probe = buf + hdr;
+	put_be32(probe, GEN_MAGIC);
+	put_be32(probe + 4, index);
+	put_be32(probe + 8, pktno);
+	put_be64(probe + 12, send_ns);
+	seed = filler_seed(index, pktno);
+	for (i = hdr + GEN_PROBE_LEN; i < len; i++)
+		buf[i] = filler_byte(seed, i);
+	buf[0] = (uint8_t)((buf[0] & 0x3f) | o->rtp_version << 6);
+	if (o->truncate && o->truncate < len)
+		len = o->truncate;
+	return len;
+}
+
+static int send_open_streams(const struct gen_options *o, struct send_stream *streams)
+{
+	uint32_t rnd[2];
+	uint32_t i;
+
+	for (i = 0; i < o->streams; i++) {
+		struct send_stream *s = &streams[i];
+		struct endpoint dst = o->dst, src;
+
+		dst.port = (uint16_t)(o->dst.port + i * o->dst_port_step);
+		s->dst_len = endpoint_to_sockaddr(&dst, &s->dst);
+		if (o->have_src) {
+			src = o->src;
+			if (src.port)
+				src.port = (uint16_t)(o->src.port + i * o->src_port_step);
+		} else {
+			src = (struct endpoint){.family = o->dst.family};
+			if (src.family == AF_INET6)
+				src.addr.v6 = in6addr_any;
+		}
+		s->fd = udp_socket_bound(&src, false);
+		if (s->fd < 0) {
+			char buf[ENDPOINT_STR_MAX];
+
+			fprintf(stderr, "sluice-gen send: Failed to bind %s: %s\n",
+				endpoint_format(&src, buf, sizeof(buf)), strerror(-s->fd));
+			return s->fd;
+		}
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			rnd[0] = rnd[1] = (uint32_t)now_ns() * (i + 1);
+		s->seq_start = (uint16_t)rnd[0];
+		s->ts_start = rnd[1];
+		s->ssrc = o->ssrc_base + i;
+	}
+	return 0;
+}
+
+/* Sends up to `want` due packets of one stream with one sendmmsg; returns packets consumed. */
+static uint32_t send_stream_batch(const struct gen_options *o, struct send_stream *s,
+				  uint32_t index, uint32_t want, uint8_t (*bufs)[GEN_MAX_PACKET],
+				  struct mmsghdr *msgs, struct iovec *iovs, uint64_t *errors)
+{
+	uint64_t t = now_ns();
+	uint32_t i, done = 0;
+
+	for (i = 0; i < want; i++) {
+		iovs[i].iov_base = bufs[i];
+		iovs[i].iov_len = build_packet(o, s, index, (uint32_t)(s->sent + i), t, bufs[i]);
+		msgs[i].msg_hdr = (struct msghdr){.msg_name = &s->dst,
+						  .msg_namelen = s->dst_len,
+						  .msg_iov = &iovs[i],
+						  .msg_iovlen = 1};
+	}
+	while (done < want) {
+		int n = sendmmsg(s->fd, msgs + done, want - done, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* Skip the packet that failed (ECONNREFUSED, ENOBUFS...): it counts as
+			 * sent. */
+			(*errors)++;
+			done++;
+			continue;
+		}
+		done += (uint32_t)n;
+	}
+	s->sent += want;
+	return want;
+}
+
+static void touch_ready_file(const char *path)
+{
+	int fd;
+
+	if (!path)
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Waits (bounded: 10 s) until path exists; returns -ETIMEDOUT otherwise. */
+static int wait_for_file(const char *path)
+{
+	uint64_t deadline = now_ns() + 10000000000ull;
+
+	while (path && access(path, F_OK) < 0) {
+		if (now_ns() >= deadline || stop_requested)
+			return -ETIMEDOUT;
+		usleep(2000);
+	}
+	return 0;
+}
+
+/* ---- sink ---- */
+
+struct sink_stream {
+	int fd;
+	uint16_t port;
+	bool started;
+	uint32_t ssrc;
+	uint16_t seq_offset;  /* RTP seq - packet number, learned from the first packet */
+	uint32_t ts_offset;   /* RTP timestamp - packet number * payload */
+	uint32_t payload_len; /* learned from the first packet: the sender's --payload */
+	uint8_t pt;	      /* RTP payload type of the first packet */
+	uint64_t received;    /* unique valid packets */
+	uint64_t duplicates, reordered, bad, foreign;
+	uint32_t min_pktno, max_pktno;
+	uint8_t *seen; /* bitmap of packet numbers */
+	size_t seen_bytes;
+};
+
+struct latency_hist {
+	uint64_t fine[LAT_FINE_US];
+	uint64_t coarse[LAT_COARSE_MS + 1];
+	uint64_t count, max_ns;
+	double sum_us;
+};
+
+static void latency_add(struct latency_hist *h, uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+
+	if (us < LAT_FINE_US)
+		h->fine[us]++;
+	else if (us / 1000 < LAT_COARSE_MS)
+		h->coarse[us / 1000]++;
+	else
+		h->coarse[LAT_COARSE_MS]++;
+	h->count++;
+	h->sum_us += (double)ns / 1000.0;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+/* Microseconds below which fraction q of the samples lie (bucket upper bound). */
+static double latency_quantile(const struct latency_hist *h, double q)
+{
+	uint64_t want, seen = 0;
+	size_t i;
+
+	if (!h->count)
+		return 0;
+	want = (uint64_t)ceil(q * (double)h->count);
+	if (want == 0)
+		want = 1;
+	for (i = 0; i < LAT_FINE_US; i++) {
+		seen += h->fine[i];
+		if (seen >= want)
+			return (double)i + 1;
+	}
+	for (i = 0; i <= LAT_COARSE_MS; i++) {
+		seen += h->coarse[i];
+		if (seen >= want)
+			return (double)(i + 1) * 1000.0;
+	}
+	return (double)h->max_ns / 1000.0;
+}
+
+/* Marks pktno seen; returns 1 if new, 0 if a duplicate, -1 if out of the bitmap's range. */
+static int seen_mark(struct sink_stream *s, uint32_t pktno)
+{
+	size_t byte = pktno / 8;
+
+	if (pktno >= GEN_BITMAP_MAX_BITS)
+		return -1;
+	if (byte >= s->seen_bytes) {
+		size_t n = s->seen_bytes ? s->seen_bytes : 4096;
+		uint8_t *p;
+
+		while (n <= byte)
+			n *= 2;
+		p = realloc(s->seen, n);
+		if (!p)
+			return -1;
+		memset(p + s->seen_bytes, 0, n - s->seen_bytes);
+		s->seen = p;
+		s->seen_bytes = n;
+	}
+	if (s->seen[byte] & (1u << (pktno % 8)))
+		return 0;
+	s->seen[byte] |= (uint8_t)(1u << (pktno % 8));
+	return 1;
+}
+
+/* Checks the RTP or RTCP header; returns the offset of the probe header, or 0 if invalid. */
+static size_t check_header(const struct gen_options *o, const uint8_t *p, size_t len)
+{
+	if (o->rtcp) {
+		if (len < GEN_RTCP_HDR_LEN + GEN_PROBE_LEN || (p[0] & 0xc0) != 0x80 ||
+		    p[1] != GEN_RTCP_APP_PT || ((size_t)get_be16(p + 2) + 1) * 4 != len)
+			return 0;
+		return GEN_RTCP_HDR_LEN;
+	}
+	if (len < GEN_RTP_HDR_LEN + GEN_PROBE_LEN || p[0] != 0x80)
+		return 0;
+	return GEN_RTP_HDR_LEN;
+}
+
+/* Verifies one packet and accounts it to stream `index`. */
+static void sink_account(const struct gen_options *o, struct sink_stream *streams, uint32_t index,
+			 const uint8_t *p, size_t len, uint64_t now, struct latency_hist *lat)
+{
+	struct sink_stream *s = &streams[index];
+	size_t hdr = check_header(o, p, len), i;
+	uint32_t stream, pktno, seed, ssrc;
+	const uint8_t *probe;
+	int fresh;
+
+	if (!hdr) {
+		s->bad++;
+		return;
+	}
+	probe = p + hdr;
+	if (get_be32(probe) != GEN_MAGIC) {
+		s->foreign++;
+		return;
+	}
+	stream = get_be32(probe + 4);
+	pktno = get_be32(probe + 8);
+	ssrc = get_be32(p + (o->rtcp ? 4 : 8));
+	if (stream != index || (o->have_ssrc_base && ssrc != o->ssrc_base + index)) {
+		s->bad++;
+		return;
+	}
+	seed = filler_seed(stream, pktno);
+	for (i = hdr + GEN_PROBE_LEN; i < len; i++) {
+		if (p[i] != filler_byte(seed, i)) {
+			s->bad++;
+			return;
+		}
+	}
+	if (!o->rtcp) {
+		uint32_t payload = (uint32_t)(len - GEN_RTP_HDR_LEN);
+		uint16_t seq_offset = (uint16_t)(get_be16(p + 2) - pktno);
+		uint32_t ts_offset = get_be32(p + 4) - pktno * payload;
+
+		if (!s->started) {
+			s->seq_offset = seq_offset;
+			s->ts_offset = ts_offset;
+			s->payload_len = payload;
+			s->pt = p[1] & 0x7f;
+		} else if (seq_offset != s->seq_offset || ts_offset != s->ts_offset ||
+			   payload != s->payload_len || (p[1] & 0x7f) != s->pt) {
+			s->bad++;
+			return;
+		}
+	}
+	if (!s->started) {
+		s->ssrc = ssrc;
+		s->min_pktno = s->max_pktno = pktno;
+		s->started = true;
+	} else if (ssrc != s->ssrc) {
+		s->bad++;
+		return;
+	}
+	fresh = seen_mark(s, pktno);
+	if (fresh < 0) {
+		s->bad++;
+		return;
+	}
+	if (fresh == 0) {
+		s->duplicates++;
+		return;
+	}
+	s->received++;
+	if (pktno < s->max_pktno)
+		s->reordered++;
+	if (pktno > s->max_pktno)
+		s->max_pktno = pktno;
+	if (pktno < s->min_pktno)
+		s->min_pktno = pktno;
+	latency_add(lat, now - get_be64(probe + 12));
+}
+
+/* Sends a received batch back to where each packet came from (--echo). */
+static void sink_echo(int fd, struct mmsghdr *msgs, unsigned int n)
+{
+	unsigned int done = 0, i;
+
+	for (i = 0; i < n; i++)
+		msgs[i].msg_hdr.msg_iov->iov_len = msgs[i].msg_len;
+	while (done < n) {
+		int r = sendmmsg(fd, msgs + done, n - done, 0);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			done++; /* skip the packet that failed */
+			continue;
+		}
+		done += (unsigned int)r;
+	}
+}
+
+static bool sink_complete(const struct gen_options *o, const struct sink_stream *streams)
+{
+	uint32_t i;
+
+	if (!o->count)
+		return false;
+	for (i = 0; i < o->streams; i++)
+		if (streams[i].received < o->count)
+			return false;
+	return true;
+}
+
+static uint64_t sink_lost(const struct gen_options *o, const struct sink_stream *s)
+{
+	uint64_t expected;
+
+	if (o->count)
+		expected = o->count;
+	else
+		expected = s->started ? (uint64_t)s->max_pktno + 1 : 0;
+	return expected > s->received ? expected - s->received : 0;
+}
+
+static void sink_report(const struct gen_options *o, const struct sink_stream *streams,
+			const struct latency_hist *lat, double elapsed, double cpu, bool complete,
+			const char *prefix, const char *suffix)
+{
+	uint64_t received = 0, lost = 0, dups = 0, reordered = 0, bad = 0, foreign = 0;
+	double max_us = (double)lat->max_ns / 1000.0;
+	double p50 = fmin(latency_quantile(lat, 0.5), max_us),
+	       p99 = fmin(latency_quantile(lat, 0.99), max_us);
+	double mean = lat->count ? lat->sum_us / lat->count : 0;
+	uint32_t i;
+
+	for (i = 0; i < o->streams; i++) {
+		received += streams[i].received;
+		lost += sink_lost(o, &streams[i]);
+		dups += streams[i].duplicates;
+		reordered += streams[i].reordered;
+		bad += streams[i].bad;
+		foreign += streams[i].foreign;
+	}
+	if (!o->json) {
+		printf("%sreceived %" PRIu64 " packets on %u streams in %.3f s: lost %" PRIu64
+		       ", duplicates %" PRIu64 ", reordered %" PRIu64 ", bad %" PRIu64
+		       ", foreign %" PRIu64 "%s\n",
+		       prefix, received, o->streams, elapsed, lost, dups, reordered, bad, foreign,
+		       o->count ? (complete ? " (all expected arrived)" : " (INCOMPLETE)") : "");
+		printf("%sone-way latency (%s sink): p50 %.0f us, p99 %.0f us, max %.0f us, mean "
+		       "%.1f us; "
+		       "sink CPU %.3f s\n",
+		       prefix, o->busy_poll ? "busy-polling" : "blocking", p50, p99, max_us, mean,
+		       cpu);
+		printf("%s", suffix);
+		fflush(stdout);
+		return;
+	}
+	printf("%s{\"mode\":\"sink\",\"streams\":%u,\"received\":%" PRIu64 ",\"lost\":%" PRIu64
+	       ",\"duplicates\":%" PRIu64 ",\"reordered\":%" PRIu64 ",\"bad\":%" PRIu64
+	       ",\"foreign\":%" PRIu64 ",\"complete\":%s,\"elapsed_s\":%.6f,\"cpu_s\":%.6f,"
+	       "\"sink_mode\":\"%s\",\"kind\":\"%s\",\"latency_us\":{\"p50\":%.0f,\"p99\":%.0f,"
+	       "\"max\":%.1f,\"mean\":%.1f},\"per_stream\":[",
+	       prefix, o->streams, received, lost, dups, reordered, bad, foreign,
+	       complete ? "true" : "false", elapsed, cpu, o->busy_poll ? "busy-poll" : "blocking",
+	       o->rtcp ? "rtcp" : "rtp", p50, p99, max_us, mean);
+	for (i = 0; i < o->streams; i++) {
+		const struct sink_stream *s = &streams[i];
+
+		printf("%s{\"stream\":%u,\"port\":%u,\"received\":%" PRIu64 ",\"lost\":%" PRIu64
+		       ",\"duplicates\":%" PRIu64 ",\"reordered\":%" PRIu64 ",\"bad\":%" PRIu64
+		       ",\"foreign\":%" PRIu64 ",\"ssrc\":%u}",
+		       i ? "," : "", i, s->port, s->received, sink_lost(o, s), s->duplicates,
+		       s->reordered, s->bad, s->foreign, s->ssrc);
+	}
+	printf("]}%s", suffix);
+	fflush(stdout);
+}
+
+static int sink_open_streams(const struct gen_options *o, struct sink_stream *streams, int epfd)
+{
+	uint32_t i;
+
+	for (i = 0; i < o->streams; i++) {
+		struct endpoint ep = o->src;
+		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
+
+		ep.port = (uint16_t)(o->src.port + i * o->dst_port_step);
+		streams[i].port = ep.port;
+		streams[i].fd = udp_socket_bound(&ep, true);
+		if (streams[i].fd < 0) {
+			char buf[ENDPOINT_STR_MAX];
+
+			fprintf(stderr, "sluice-gen sink: Failed to bind %s: %s\n",
+				endpoint_format(&ep, buf, sizeof(buf)), strerror(-streams[i].fd));
+			return streams[i].fd;
+		}
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, streams[i].fd, &ev) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+struct sink_buffers {
+	uint8_t (*data)[GEN_MAX_PACKET + 1];
+	struct sockaddr_storage *from;
+	struct iovec *iovs;
+	struct mmsghdr *msgs;
+};
+
+/* Drains one stream's socket; returns packets read. */
+static uint64_t sink_drain(const struct gen_options *o, struct sink_stream *streams, uint32_t index,
+			   struct sink_buffers *b, struct latency_hist *lat)
+{
+	uint64_t total = 0;
+	uint32_t i;
+
+	for (;;) {
+		int n;
+		uint64_t t;
+
+		for (i = 0; i < o->batch; i++) {
+			b->iovs[i] =
+			    (struct iovec){.iov_base = b->data[i], .iov_len = GEN_MAX_PACKET + 1};
+			b->msgs[i].msg_hdr = (struct msghdr){.msg_name = &b->from[i],
+							     .msg_namelen = sizeof(b->from[i]),
+							     .msg_iov = &b->iovs[i],
+							     .msg_iovlen = 1};
+		}
+		n = recvmmsg(streams[index].fd, b->msgs, o->batch, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;
+		t = now_ns();
+		for (i = 0; i < (uint32_t)n; i++)
+			sink_account(o, streams, index, b->data[i], b->msgs[i].msg_len, t, lat);
+		if (o->echo)
+			sink_echo(streams[index].fd, b->msgs, (unsigned int)n);
+		total += (uint64_t)n;
+		if ((uint32_t)n < o->batch)
+			break;
+	}
+	return total;
+}
+
+static int run_sink(const struct gen_options *o)
+{
+	struct sink_stream *streams = calloc(o->streams, sizeof(*streams));
+	struct latency_hist *lat = calloc(1, sizeof(*lat));
+	struct epoll_event events[64];
+	struct sink_buffers b = {
+	    .data = malloc((size_t)o->batch * (GEN_MAX_PACKET + 1)),
+	    .from = calloc(o->batch, sizeof(struct sockaddr_storage)),
+	    .iovs = calloc(o->batch, sizeof(struct iovec)),
+	    .msgs = calloc(o->batch, sizeof(struct mmsghdr)),
+	};
+	double limit = o->duration > 0 ? o->duration : (o->timeout > 0 ? o->timeout : 10.0);
+	double u0, s0, u1, s1, cpu0, cpu1;
+	uint64_t start, deadline;
+	bool complete = false;
+	int epfd = -1, r = 0;
+	uint32_t i;
+
+	if (!streams || !lat || !b.data || !b.from || !b.iovs || !b.msgs) {
+		r = -ENOMEM;
+		goto out_free;
+	}
+	for (i = 0; i < o->streams; i++)
+		streams[i].fd = -1;
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0) {
+		r = -errno;
+		goto out_free;
+	}
+	r = sink_open_streams(o, streams, epfd);
+	if (r < 0)
+		goto out_close;
+	touch_ready_file(o->ready_file);
+
+	cpu0 = cpu_seconds(&u0, &s0);
+	start = now_ns();
+	deadline = start + (uint64_t)(limit * 1e9);
+	while (!stop_requested) {
+		uint64_t t = now_ns();
+		int n, timeout_ms;
+
+		if (t >= deadline)
+			break;
+		timeout_ms = o->busy_poll ? 0 : (int)((deadline - t) / 1000000 + 1);
+		if (timeout_ms > 100)
+			timeout_ms = 100;
+		n = epoll_wait(epfd, events, 64, timeout_ms);
+		if (n < 0 && errno != EINTR) {
+			r = -errno;
+			break;
+		}
+		for (int k = 0; k < n; k++)
+			sink_drain(o, streams, events[k].data.u32, &b, lat);
+		if (n > 0 && sink_complete(o, streams)) {
+			complete = true;
+			break;
+		}
+	}
+	cpu1 = cpu_seconds(&u1, &s1);
+	sink_report(o, streams, lat, (double)(now_ns() - start) / 1e9, cpu1 - cpu0, complete, "",
+		    "\n");
+out_close:
+	for (i = 0; i < o->streams; i++) {
+		if (streams[i].fd >= 0)
+			close(streams[i].fd);
+		free(streams[i].seen);
+	}
+	if (epfd >= 0)
+		close(epfd);
+out_free:
+	free(b.msgs);
+	free(b.iovs);
+	free(b.from);
+	free(b.data);
+	free(lat);
+	free(streams);
+	if (r < 0) {
+		fprintf(stderr, "sluice-gen sink: %s\n", strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- send ---- */
+
+/* Receive side of a sender (--recv): the sending sockets double as sink sockets. */
+struct send_receiver {
+	struct gen_options opts; /* the sink's view: count = recv_expect, no SSRC check */
+	struct sink_stream *streams;
+	struct latency_hist *lat;
+	struct sink_buffers bufs;
+	int epfd;
+};
+
+static int receiver_open(const struct gen_options *o, const struct send_stream *senders,
+			 struct send_receiver *rx)
+{
+	uint32_t i;
+
+	rx->opts = *o;
+	rx->opts.count = o->recv_expect;
+	rx->opts.have_ssrc_base = false;
+	rx->opts.echo = false;
+	rx->streams = calloc(o->streams, sizeof(*rx->streams));
+	rx->lat = calloc(1, sizeof(*rx->lat));
+	rx->bufs.data = malloc((size_t)o->batch * (GEN_MAX_PACKET + 1));
+	rx->bufs.from = calloc(o->batch, sizeof(struct sockaddr_storage));
+	rx->bufs.iovs = calloc(o->batch, sizeof(struct iovec));
+	rx->bufs.msgs = calloc(o->batch, sizeof(struct mmsghdr));
+	rx->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!rx->streams || !rx->lat || !rx->bufs.data || !rx->bufs.from || !rx->bufs.iovs ||
+	    !rx->bufs.msgs || rx->epfd < 0)
+		return -ENOMEM;
+	for (i = 0; i < o->streams; i++) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		struct endpoint ep;
+
+		rx->streams[i].fd = senders[i].fd;
+		if (getsockname(senders[i].fd, (struct sockaddr *)&ss, &len) == 0 &&
+		    endpoint_from_sockaddr((struct sockaddr *)&ss, len, &ep) == 0)
+			rx->streams[i].port = ep.port;
+		if (epoll_ctl(rx->epfd, EPOLL_CTL_ADD, senders[i].fd, &ev) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static void receiver_close(struct send_receiver *rx, uint32_t n)
+{
+	uint32_t i;
+
+	if (rx->streams)
+		for (i = 0; i < n; i++)
+			free(rx->streams[i].seen);
+	if (rx->epfd >= 0)
+		close(rx->epfd);
+	free(rx->bufs.msgs);
+	free(rx->bufs.iovs);
+	free(rx->bufs.from);
+	free(rx->bufs.data);
+	free(rx->lat);
+	free(rx->streams);
+}
+
+/* Receives whatever is ready, waiting at most until deadline; returns true when complete. */
+static bool receiver_poll(struct send_receiver *rx, uint64_t deadline)
+{
+	struct epoll_event events[64];
+	uint64_t t = now_ns();
+	struct timespec ts = {0};
+	int n;
+
+	if (deadline > t) {
+		ts.tv_sec = (time_t)((deadline - t) / 1000000000ull);
+		ts.tv_nsec = (long)((deadline - t) % 1000000000ull);
+	}
+	n = epoll_pwait2(rx->epfd, events, 64, &ts, NULL);
+	for (int k = 0; k < n; k++)
+		sink_drain(&rx->opts, rx->streams, events[k].data.u32, &rx->bufs, rx->lat);
+	return sink_complete(&rx->opts, rx->streams);
+}
+
+static void send_report(const struct gen_options *o, uint64_t sent, uint64_t errors, double elapsed,
+			double u, double sy, const struct send_receiver *rx, double rx_elapsed)
+{
+	double rate = elapsed > 0 ? (double)sent / elapsed : 0;
+
+	if (o->json)
+		printf("{\"mode\":\"send\",\"streams\":%u,\"sent\":%" PRIu64
+		       ",\"send_errors\":%" PRIu64
+		       ",\"elapsed_s\":%.6f,\"rate_pps\":%.1f,\"target_rate_pps\":%.1f,"
+		       "\"cpu_s\":%.6f,\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"payload\":%u,"
+		       "\"kind\":\"%s\"",
+		       o->streams, sent, errors, elapsed, rate, o->rate, u + sy, u, sy, o->payload,
+		       o->rtcp ? "rtcp" : "rtp");
+	else
+		printf("sent %" PRIu64 " packets (%" PRIu64
+		       " errors) on %u streams in %.3f s: %.1f pps "
+		       "(target %.1f), generator CPU %.3f s (user %.3f, sys %.3f)\n",
+		       sent, errors, o->streams, elapsed, rate, o->rate, u + sy, u, sy);
+	if (rx)
+		sink_report(&rx->opts, rx->streams, rx->lat, rx_elapsed, u + sy,
+			    sink_complete(&rx->opts, rx->streams),
+			    o->json ? ",\"rx\":" : "rx: ", o->json ? "}\n" : "");
+	else if (o->json)
+		printf("}\n");
+	fflush(stdout);
+}
+
+static int run_send(const struct gen_options *o)
+{
+	struct send_stream *streams = calloc(o->streams, sizeof(*streams));
+	uint8_t(*bufs)[GEN_MAX_PACKET] = malloc((size_t)o->batch * GEN_MAX_PACKET);
+	struct mmsghdr *msgs = calloc(o->batch, sizeof(*msgs));
+	struct iovec *iovs = calloc(o->batch, sizeof(*iovs));
+	struct send_receiver rx = {.epfd = -1};
+	double per_stream_rate = o->rate / o->streams, u0, s0, u1, s1, elapsed;
+	uint64_t sent = 0, errors = 0, start, end_ns = UINT64_MAX, t, send_end;
+	uint64_t interval_ns = (uint64_t)(1e9 / o->rate);
+	uint32_t i;
+	int r = 0;
+
+	if (!streams || !bufs || !msgs || !iovs) {
+		r = -ENOMEM;
+		goto out_free;
+	}
+	for (i = 0; i < o->streams; i++)
+		streams[i].fd = -1;
+	r = send_open_streams(o, streams);
+	if (r < 0)
+		goto out_close;
+	if (o->recv) {
+		r = receiver_open(o, streams, &rx);
+		if (r < 0)
+			goto out_close;
+	}
+	touch_ready_file(o->ready_file);
+	r = wait_for_file(o->start_after);
+	if (r < 0) {
+		fprintf(stderr, "sluice-gen send: %s did not appear within 10 s\n", o->start_after);
+		goto out_close;
+	}
+
+	if (interval_ns < 20000)
+		interval_ns = 20000; /* wake at most every 20 us; batches absorb the rest */
+	cpu_seconds(&u0, &s0);
+	start = now_ns();
+	if (o->duration > 0)
+		end_ns = start + (uint64_t)(o->duration * 1e9);
+
+	for (t = start; !stop_requested && t < end_ns; t = now_ns()) {
+		double elapsed_s = (double)(t - start) / 1e9;
+		bool all_done = o->count > 0, any_sent = false;
+
+		for (i = 0; i < o->streams; i++) {
+			struct send_stream *s = &streams[i];
+			/* Stream i's packet k is due at (k + i/N) / per_stream_rate: staggered. */
+			double due_f = elapsed_s * per_stream_rate - (double)i / o->streams + 1;
+			uint64_t due = due_f > 0 ? (uint64_t)due_f : 0;
+
+			if (o->count && due > o->count)
+				due = o->count;
+			if (o->count && s->sent < o->count)
+				all_done = false;
+			while (s->sent < due) {
+				uint64_t want = due - s->sent;
+
+				if (want > o->batch)
+					want = o->batch;
+				sent += send_stream_batch(o, s, i, (uint32_t)want, bufs, msgs, iovs,
+							  &errors);
+				any_sent = true;
+			}
+		}
+		if (all_done)
+			break;
+		if (o->recv)
+			receiver_poll(&rx, any_sent ? 0 : t + interval_ns);
+		else if (!any_sent)
+			sleep_until_ns(t + interval_ns);
+	}
+	send_end = now_ns();
+	elapsed = (double)(send_end - start) / 1e9;
+	if (o->recv) {
+		uint64_t linger = (uint64_t)((o->recv_timeout > 0 ? o->recv_timeout : 3.0) * 1e9);
+
+		while (!stop_requested && now_ns() < send_end + linger) {
+			uint64_t step = now_ns() + 50000000ull;
+
+			if (receiver_poll(&rx, step < send_end + linger ? step : send_end + linger))
+				break;
+		}
+	}
+	cpu_seconds(&u1, &s1);
+	send_report(o, sent, errors, elapsed, u1 - u0, s1 - s0, o->recv ? &rx : NULL,
+		    (double)(now_ns() - start) / 1e9);
+out_close:
+	if (o->recv)
+		receiver_close(&rx, o->streams);
+	for (i = 0; i < o->streams; i++)
+		if (streams[i].fd >= 0)
+			close(streams[i].fd);
+out_free:
+	free(iovs);
+	free(msgs);
+	free(bufs);
+	free(streams);
+	if (r < 0)
+		return 1;
+	return errors ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct gen_options o = {
+	    .payload = 160,
+	    .pt = 0,
+	    .batch = 64,
+	    .ssrc_base = 0x51c00000u,
+	    .rtp_version = 2,
+	};
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+	bool sending;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "send"))
+		sending = true;
+	else if (!strcmp(argv[1], "sink"))
+		sending = false;
+	else {
+		fprintf(stderr, "sluice-gen: unknown mode '%s' (send or sink)\n", argv[1]);
+		return 2;
+	}
+	if (parse_options(argc - 1, argv + 1, sending, &o) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return sending ? run_send(&o) : run_sink(&o);
+}

@@ -10,7 +10,7 @@ net_init
 LEGIT=2000
 SPOOF=100
 
-net_write_config "$RIG_TMP/sluiced.conf" port_min=30000 port_max=30999 strict_source=yes
+net_write_config "$RIG_TMP/sluiced.conf" port_min=30000 port_max=30999 strict_source=yes encryption_level=none
 net_start_daemon "$RIG_TMP/sluiced.conf"
 ctl session add --id 7 --internal $RIG_RI_IP4:30000 --gateway $RIG_RG_IP4:30010 \
 	--internal-remote $RIG_CALLER_IP4:20000 --gateway-remote $RIG_GW_IP4:40000

@@ -11,7 +11,7 @@ net_init
 COUNT=2000
 RATE=4000
 
-net_write_config "$RIG_TMP/sluiced.conf" port_min=30000 port_max=30999
+net_write_config "$RIG_TMP/sluiced.conf" port_min=30000 port_max=30999 encryption_level=none
 net_start_daemon "$RIG_TMP/sluiced.conf"
 
 ctl session add --id 1 --internal $RIG_RI_IP4:30000 --gateway $RIG_RG_IP4:30010 \

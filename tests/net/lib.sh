@@ -15,6 +15,9 @@
 #   duplex NAME CALLER_SRC CALLER_DST GW_SRC GW_DST COUNT RATE [sluice-gen args...]
 #                            a symmetric RTP endpoint in caller and gw each (send --recv-expect),
 #                            started together; JSON in $RIG_TMP/NAME.caller.json and .gw.json.
+#                            Arrays DUPLEX_CALLER and DUPLEX_GW add arguments to one side only
+#                            (e.g. its SRTP keys).
+#   srtp_key SUITE           a random base64 master key || salt of the suite's length.
 #   net_stat JSON NAME       first value at NAME or *.NAME ("missing" if none).
 #   net_session_packets JSON packets summed over a `session show` reply's streams.
 #   check NAME ACTUAL EXPECTED     counts a failed assertion (NET_FAILS) and says so.
@@ -230,12 +233,14 @@ duplex() {
 	rig_bg caller "$RIG_TMP/$name.caller.json" "$SLUICE_GEN" send --json --streams 1 \
 		--src "$caddr" --src-port "$cport" --dst "$cdst" --count "$count" --rate "$rate" \
 		--recv-expect "$count" --recv-timeout 3 \
-		--ready-file "$RIG_TMP/$name.caller.ready" --start-after "$RIG_TMP/$name.gw.ready" "$@"
+		--ready-file "$RIG_TMP/$name.caller.ready" --start-after "$RIG_TMP/$name.gw.ready" "$@" \
+		${DUPLEX_CALLER[@]+"${DUPLEX_CALLER[@]}"}
 	cpid=$RIG_BG_PID
 	rig_bg gw "$RIG_TMP/$name.gw.json" "$SLUICE_GEN" send --json --streams 1 \
 		--src "$gaddr" --src-port "$gport" --dst "$gdst" --count "$count" --rate "$rate" --ssrc-base 0x51c10000 \
 		--recv-expect "$count" --recv-timeout 3 \
-		--ready-file "$RIG_TMP/$name.gw.ready" --start-after "$RIG_TMP/$name.caller.ready" "$@"
+		--ready-file "$RIG_TMP/$name.gw.ready" --start-after "$RIG_TMP/$name.caller.ready" "$@" \
+		${DUPLEX_GW[@]+"${DUPLEX_GW[@]}"}
 	gpid=$RIG_BG_PID
 	wait "$cpid" || rc=1
 	wait "$gpid" || rc=1
@@ -253,6 +258,18 @@ check_duplex() {
 		check "$name: $side lost/dup/bad" \
 			"$(json_get "$j" rx.lost)/$(json_get "$j" rx.duplicates)/$(json_get "$j" rx.bad)" 0/0/0
 	done
+}
+
+srtp_key() {
+	local bytes
+	case "$1" in
+	AES_CM_128_HMAC_SHA1_*) bytes=30 ;;
+	AES_256_CM_HMAC_SHA1_*) bytes=46 ;;
+	AEAD_AES_128_GCM) bytes=28 ;;
+	AEAD_AES_256_GCM) bytes=44 ;;
+	*) echo "srtp_key: unknown suite $1" >&2; return 1 ;;
+	esac
+	head -c "$bytes" /dev/urandom | base64 -w0
 }
 
 net_finish() {

@@ -10,10 +10,13 @@ net_init
 COUNT=20000
 RATE=2000
 
-net_write_config "$RIG_TMP/sluiced.conf" port_min=30000 port_max=30999
+net_write_config "$RIG_TMP/sluiced.conf" port_min=30000 port_max=30999 encryption_level=support
 net_start_daemon "$RIG_TMP/sluiced.conf"
 ctl session add --id 42 --internal $RIG_RI_IP4:30000 --gateway $RIG_RG_IP4:30010 \
 	--internal-remote $RIG_CALLER_IP4:20000 --gateway-remote $RIG_GW_IP4:40000
+# An SRTP session: its keys live only in the daemon, so a restarted daemon must drop it.
+ctl session add --id 43 --internal $RIG_RI_IP4:30100 --gateway $RIG_RG_IP4:30110 \
+	--internal-srtp AES_CM_128_HMAC_SHA1_80 >/dev/null
 
 rig_bg gw "$RIG_TMP/sink.json" "$SLUICE_GEN" sink --json --bind $RIG_GW_IP4 --port 40000 --streams 1 \
 	--expect $COUNT --timeout 30 --ready-file "$RIG_TMP/sink.ready"
@@ -45,6 +48,8 @@ list=$(ctl --json sessions)
 net_log "sessions after restart: $list"
 ids=$(printf '%s\n' "$list" | json_flatten | awk -F'\t' '$1 ~ /(^|\.)id$/ { print $2 }' | tr '\n' ' ')
 check "sessions after restart" "$ids" "42 "
+check "warning naming the SRTP session that was not adopted" \
+	"$(grep -c 'Dropping pinned session 43: a userspace (SRTP) session cannot be adopted' "$RIG_TMP/sluiced.log")" 1
 
 net_log "SIGTERM: detach and unpin"
 rc=0

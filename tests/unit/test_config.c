@@ -175,6 +175,62 @@ static void test_bad_values(void **state)
 	expect_error("= 3\n", "test.conf:1: unknown key ''");
 }
 
+/* The SRTP hop's keys (issue 3): defaults, values, errors, and the policy they make. */
+static void test_srtp_keys(void **state)
+{
+	struct sluice_config c;
+	char error[CONFIG_ERROR_MAX] = "";
+
+	config_init_defaults(&c);
+	assert_int_equal(c.encryption_level, ENCRYPTION_REQUIRE);
+	assert_int_equal(c.gateway_srtp_mode, GATEWAY_SRTP_OPTIONAL);
+	assert_false(c.gateway_tls);
+	assert_int_equal(c.workers, 0);
+	assert_int_equal(parse_text("encryption_level = none\ngateway_srtp_mode = required\n"
+				    "gateway_tls = yes\nsrtp_engine = libsrtp\nworkers = 3\n",
+				    &c, error, sizeof(error)),
+			 0);
+	assert_int_equal(c.encryption_level, ENCRYPTION_NONE);
+	assert_int_equal(c.gateway_srtp_mode, GATEWAY_SRTP_REQUIRED);
+	assert_true(c.gateway_tls);
+	assert_int_equal(c.srtp_engine, 1);
+	assert_int_equal(c.workers, 3);
+	expect_error("encryption_level = maybe\n",
+		     "test.conf:1: bad encryption_level: expected 'require', 'support' or 'none'");
+	expect_error("\ngateway_srtp_mode = sometimes\n",
+		     "test.conf:2: bad gateway_srtp_mode: expected 'required', 'optional' or "
+		     "'not_supported'");
+	expect_error("srtp_engine = gnutls\n",
+		     "test.conf:1: bad srtp_engine: expected 'openssl' or 'libsrtp'");
+	expect_error("workers = 0\n", "test.conf:1: bad workers: expected 'auto' or 1..256");
+}
+
+static void test_srtp_policy(void **state)
+{
+	struct sluice_config c;
+	char error[CONFIG_ERROR_MAX];
+
+	config_init_defaults(&c);
+	assert_int_equal(config_check_srtp_policy(&c, false, false, error, sizeof(error)), -EPERM);
+	assert_non_null(strstr(error, "encryption_level=require"));
+	assert_int_equal(config_check_srtp_policy(&c, true, false, error, sizeof(error)), 0);
+	/* No gateway_tls: the gateway behaves as not_supported. */
+	assert_int_equal(config_check_srtp_policy(&c, true, true, error, sizeof(error)), -EPERM);
+	assert_non_null(strstr(error, "without gateway_tls"));
+	c.gateway_tls = true;
+	assert_int_equal(config_check_srtp_policy(&c, true, true, error, sizeof(error)), 0);
+	c.gateway_srtp_mode = GATEWAY_SRTP_REQUIRED;
+	assert_int_equal(config_check_srtp_policy(&c, true, false, error, sizeof(error)), -EPERM);
+	assert_non_null(strstr(error, "gateway_srtp_mode=required"));
+	c.encryption_level = ENCRYPTION_NONE;
+	assert_int_equal(config_check_srtp_policy(&c, true, true, error, sizeof(error)), -EPERM);
+	assert_non_null(strstr(error, "encryption_level=none"));
+	assert_int_equal(config_check_srtp_policy(&c, false, true, error, sizeof(error)), 0);
+	c.encryption_level = ENCRYPTION_SUPPORT;
+	assert_int_equal(config_check_srtp_policy(&c, false, true, error, sizeof(error)), 0);
+	assert_int_equal(config_check_srtp_policy(&c, true, true, error, sizeof(error)), 0);
+}
+
 static void test_load_missing_file(void **state)
 {
 	struct sluice_config c;
@@ -194,7 +250,8 @@ int main(void)
 	    cmocka_unit_test(test_port_range),	      cmocka_unit_test(test_duplicate_key),
 	    cmocka_unit_test(test_bad_bool),	      cmocka_unit_test(test_bad_interfaces),
 	    cmocka_unit_test(test_missing_equals),    cmocka_unit_test(test_bad_values),
-	    cmocka_unit_test(test_load_missing_file),
+	    cmocka_unit_test(test_load_missing_file), cmocka_unit_test(test_srtp_keys),
+	    cmocka_unit_test(test_srtp_policy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

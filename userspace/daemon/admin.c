@@ -248,6 +248,8 @@ static void client_answer(struct admin *a, struct admin_client *c, const char *e
 		reply_error(&c->reply, error);
 	else
 		a->handler(a->userdata, c->request, &c->reply);
+	/* The request may have carried SRTP keys. */
+	explicit_bzero(c->request, sizeof(c->request));
 	if (json_finish(&c->reply) < 0) {
 		client_close(a, c);
 		return;

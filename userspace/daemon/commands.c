@@ -13,7 +13,7 @@
 
 #include "daemon/commands.h"
 
-#define MAX_WORDS	       16
+#define MAX_WORDS	       32
 #define ADMIN_REQUEST_COPY_MAX 4097
 
 void commands_reply_error(struct json *reply, const char *fmt, ...)
@@ -58,7 +58,7 @@ static int parse_yes_no(const char *s, bool *ret)
 }
 
 /* The value of key in params ("key=value" words); NULL if absent. */
-static const char *param(char **words, int n, const char *key)
+const char *commands_param(char **words, int n, const char *key)
 {
 	size_t len = strlen(key);
 
@@ -69,7 +69,7 @@ static const char *param(char **words, int n, const char *key)
 }
 
 /* Every word is key=value with a known key, each key once. */
-static int check_params(char **words, int n, const char *const *known, struct json *reply)
+int commands_check_params(char **words, int n, const char *const *known, struct json *reply)
 {
 	for (int i = 0; i < n; i++) {
 		const char *eq = strchr(words[i], '=');
@@ -98,9 +98,9 @@ static int check_params(char **words, int n, const char *const *known, struct js
 }
 
 /* The id=N parameter (required). */
-static int parse_id_value(char **words, int n, uint32_t *ret_id, struct json *reply)
+int commands_parse_id(char **words, int n, uint32_t *ret_id, struct json *reply)
 {
-	const char *id = param(words, n, "id");
+	const char *id = commands_param(words, n, "id");
 
 	if (!id) {
 		commands_reply_error(reply, "missing id=N");
@@ -124,15 +124,15 @@ static int parse_id_only(char **words, int n, uint32_t *ret_id, struct json *rep
 		commands_reply_error(reply, "bad id '%s'", words[0]);
 		return -EINVAL;
 	}
-	if (check_params(words, n, known, reply) < 0)
+	if (commands_check_params(words, n, known, reply) < 0)
 		return -EINVAL;
-	return parse_id_value(words, n, ret_id, reply);
+	return commands_parse_id(words, n, ret_id, reply);
 }
 
 static int parse_endpoint_param(char **words, int n, const char *key, bool need_port,
 				struct endpoint *ret, bool *ret_present, struct json *reply)
 {
-	const char *value = param(words, n, key);
+	const char *value = commands_param(words, n, key);
 
 	*ret_present = value != NULL;
 	if (!value)
@@ -151,19 +151,19 @@ static int parse_options(char **words, int n, struct session_params *p, struct j
 	uint32_t clock_rate;
 
 	key = "rtcp_mux";
-	if ((v = param(words, n, key)) && parse_yes_no(v, &p->rtcp_mux) < 0)
+	if ((v = commands_param(words, n, key)) && parse_yes_no(v, &p->rtcp_mux) < 0)
 		goto bad;
 	key = "strict_source";
-	if ((v = param(words, n, key)) && parse_yes_no(v, &p->legs[0].strict_source) < 0)
+	if ((v = commands_param(words, n, key)) && parse_yes_no(v, &p->legs[0].strict_source) < 0)
 		goto bad;
 	key = "clock_rate";
-	if ((v = param(words, n, key))) {
+	if ((v = commands_param(words, n, key))) {
 		if (parse_u32(v, &clock_rate) < 0 || clock_rate > 1000000)
 			goto bad;
 		p->legs[0].clock_rate = clock_rate;
 	}
 	key = "action";
-	if ((v = param(words, n, key))) {
+	if ((v = commands_param(words, n, key))) {
 		if (strcmp(v, "forward") == 0)
 			p->legs[0].action = SLUICE_ACT_FORWARD;
 		else if (strcmp(v, "userspace") == 0)
@@ -180,14 +180,32 @@ bad:
 static int parse_add(const struct sluice_config *config, char **words, int n,
 		     struct session_params *ret, struct json *reply)
 {
-	static const char *const known[] = {
-	    "id",	"internal",	 "gateway",    "internal_remote", "gateway_remote",
-	    "rtcp_mux", "strict_source", "clock_rate", "action",	  NULL};
+	static const char *const known[] = {"id",
+					    "internal",
+					    "gateway",
+					    "internal_remote",
+					    "gateway_remote",
+					    "rtcp_mux",
+					    "strict_source",
+					    "clock_rate",
+					    "action",
+					    "internal_srtp",
+					    "internal_rx_key",
+					    "internal_tx_key",
+					    "internal_rx_mki",
+					    "internal_tx_mki",
+					    "gateway_srtp",
+					    "gateway_rx_key",
+					    "gateway_tx_key",
+					    "gateway_rx_mki",
+					    "gateway_tx_mki",
+					    NULL};
 	struct session_params p = {0};
 	struct session_leg *in = &p.legs[SLUICE_LEG_INTERNAL], *gw = &p.legs[SLUICE_LEG_GATEWAY];
 	bool present;
 
-	if (check_params(words, n, known, reply) < 0 || parse_id_value(words, n, &p.id, reply) < 0)
+	if (commands_check_params(words, n, known, reply) < 0 ||
+	    commands_parse_id(words, n, &p.id, reply) < 0)
 		return -EINVAL;
 	if (parse_endpoint_param(words, n, "internal", false, &in->local, &present, reply) < 0)
 		return -EINVAL;
@@ -226,17 +244,82 @@ static void kv_endpoint(struct json *reply, const char *key, const struct endpoi
 	json_kv_string(reply, key, endpoint_format(ep, buf, sizeof(buf)));
 }
 
+static void kv_srtp_leg(struct json *reply, const char *key, const struct srtp_leg_request *leg)
+{
+	json_key(reply, key);
+	if (!leg->srtp) {
+		json_null(reply);
+		return;
+	}
+	json_object_begin(reply);
+	json_kv_string(reply, "suite", sluice_srtp_suite_name(leg->suite));
+	json_kv_bool(reply, "rx_key", leg->rx != NULL);
+	/* Our key for sending to that remote: returned once, when the daemon drew it. */
+	if (leg->tx_generated)
+		json_kv_string(reply, "tx_key", leg->tx_key_b64);
+	json_object_end(reply);
+}
+
+/* The session's data path state with the legs' SRTP contexts (which it takes over). */
+static int make_relay_session(uint32_t id, struct srtp_leg_request srtp[2],
+			      struct relay_session **ret, struct json *reply)
+{
+	struct relay_session *rs;
+	int r;
+
+	r = relay_session_new(id, false, &rs);
+	if (r < 0) {
+		commands_reply_error(reply, "out of memory");
+		return r;
+	}
+	for (unsigned leg = 0; leg < 2; leg++) {
+		if (!srtp[leg].srtp)
+			continue;
+		r = relay_session_set_srtp(rs, (enum sluice_leg)leg, srtp[leg].suite, srtp[leg].rx,
+					   srtp[leg].tx);
+		srtp[leg].rx = srtp[leg].tx = NULL;
+		if (r < 0) {
+			relay_session_unref(rs);
+			commands_reply_error(reply, "cannot set up SRTP: %s", strerror(-r));
+			return r;
+		}
+	}
+	*ret = rs;
+	return 0;
+}
+
 static void session_add(struct commands_ctx *ctx, char **words, int n, struct json *reply)
 {
+	struct srtp_leg_request srtp[2] = {0};
 	char error[SESSION_ERROR_MAX];
+	struct relay_session *rs = NULL;
 	struct session_params params;
 	const struct session *s;
 
 	if (parse_add(ctx->config, words, n, &params, reply) < 0)
 		return;
+	if (commands_parse_srtp_leg(ctx, words, n, "internal", &srtp[SLUICE_LEG_INTERNAL], reply) <
+		0 ||
+	    commands_parse_srtp_leg(ctx, words, n, "gateway", &srtp[SLUICE_LEG_GATEWAY], reply) < 0)
+		goto done;
+	if (config_check_srtp_policy(ctx->config, srtp[SLUICE_LEG_INTERNAL].srtp,
+				     srtp[SLUICE_LEG_GATEWAY].srtp, error, sizeof(error)) < 0) {
+		commands_reply_error(reply, "%s", error);
+		goto done;
+	}
+	if (srtp[SLUICE_LEG_INTERNAL].srtp || srtp[SLUICE_LEG_GATEWAY].srtp) {
+		/* Crypto on either side: every stream of the session goes to a worker. */
+		for (unsigned leg = 0; leg < 2; leg++) {
+			params.legs[leg].action = SLUICE_ACT_USERSPACE;
+			params.legs[leg].srtp = srtp[leg].srtp;
+		}
+		if (make_relay_session(params.id, srtp, &rs, reply) < 0)
+			goto done;
+		params.relay = rs;
+	}
 	if (session_table_insert(ctx->table, &params, &s, error, sizeof(error)) < 0) {
 		commands_reply_error(reply, "%s", error);
-		return;
+		goto done;
 	}
 	json_object_begin(reply);
 	json_kv_string(reply, "result", "ok");
@@ -246,8 +329,16 @@ static void session_add(struct commands_ctx *ctx, char **words, int n, struct js
 	kv_endpoint(reply, "internal", &s->legs[SLUICE_LEG_INTERNAL].local);
 	kv_endpoint(reply, "gateway", &s->legs[SLUICE_LEG_GATEWAY].local);
 	json_kv_bool(reply, "rtcp_mux", s->rtcp_mux);
+	json_kv_string(reply, "action", session_action_name(s->legs[SLUICE_LEG_INTERNAL].action));
+	kv_srtp_leg(reply, "internal_srtp", &srtp[SLUICE_LEG_INTERNAL]);
+	kv_srtp_leg(reply, "gateway_srtp", &srtp[SLUICE_LEG_GATEWAY]);
 	json_object_end(reply);
 	json_object_end(reply);
+done:
+	/* The session (if any) holds its own reference now. */
+	relay_session_unref(rs);
+	commands_srtp_leg_done(&srtp[SLUICE_LEG_INTERNAL]);
+	commands_srtp_leg_done(&srtp[SLUICE_LEG_GATEWAY]);
 }
 
 static void session_del(struct commands_ctx *ctx, char **words, int n, struct json *reply)
@@ -272,24 +363,25 @@ static void session_del(struct commands_ctx *ctx, char **words, int n, struct js
 static void list_leg(struct commands_ctx *ctx, const struct session *s, enum sluice_leg leg,
 		     struct json *reply)
 {
-	const struct session_stream *st = &s->streams[s->rtcp_mux ? leg : leg * 2];
-	struct sluice_stream now;
+	unsigned index = s->rtcp_mux ? leg : leg * 2;
+	const struct relay_session *rs = s->relay;
+	char buf[ENDPOINT_STR_MAX];
 	struct endpoint remote;
 
 	json_key(reply, session_leg_name(leg));
 	json_object_begin(reply);
 	kv_endpoint(reply, "local", &s->legs[leg].local);
 	json_key(reply, "remote");
-	if (session_maps_read_stream(ctx->maps, &st->key, &now) == 0 &&
-	    (now.flags & SLUICE_F_LATCHED)) {
-		endpoint_from_mapped(now.remote_addr, ntohs(now.remote_port), &remote);
-		char buf[ENDPOINT_STR_MAX];
-
+	if (commands_stream_remote(ctx, s, index, &remote))
 		json_string(reply, endpoint_format(&remote, buf, sizeof(buf)));
-	} else {
+	else
 		json_null(reply);
-	}
 	json_kv_string(reply, "action", session_action_name(s->legs[leg].action));
+	json_key(reply, "srtp");
+	if (rs && rs->legs[leg].srtp)
+		json_string(reply, sluice_srtp_suite_name(rs->legs[leg].suite));
+	else
+		json_null(reply);
 	json_object_end(reply);
 }
 
@@ -325,7 +417,8 @@ static void handle_session(struct commands_ctx *ctx, char **words, int n, struct
 	uint32_t id;
 
 	if (n < 2) {
-		commands_reply_error(reply, "missing session command (add, del, show, list)");
+		commands_reply_error(reply,
+				     "missing session command (add, del, show, list, rekey)");
 	} else if (strcmp(words[1], "add") == 0) {
 		session_add(ctx, words + 2, n - 2, reply);
 	} else if (strcmp(words[1], "del") == 0) {
@@ -333,6 +426,8 @@ static void handle_session(struct commands_ctx *ctx, char **words, int n, struct
 	} else if (strcmp(words[1], "show") == 0) {
 		if (parse_id_only(words + 2, n - 2, &id, reply) == 0)
 			commands_session_show(ctx, id, reply);
+	} else if (strcmp(words[1], "rekey") == 0) {
+		commands_session_rekey(ctx, words + 2, n - 2, reply);
 	} else if (strcmp(words[1], "list") == 0 && n == 2) {
 		session_list(ctx, reply);
 	} else if (strcmp(words[1], "list") == 0) {
@@ -367,4 +462,6 @@ void commands_handle(void *userdata, const char *request, struct json *reply)
 		commands_reply_error(reply, "stats takes no parameters");
 	else
 		commands_reply_error(reply, "unknown command '%s'", words[0]);
+	/* The request may have carried keys. */
+	explicit_bzero(line, sizeof(line));
 }

@@ -10,6 +10,7 @@
 #include "daemon/config.h"
 #include "daemon/json.h"
 #include "datapath/media_sockets.h"
+#include "srtp/srtp.h"
 #include "session/session_maps.h"
 #include "session/session_table.h"
 
@@ -20,14 +21,42 @@ struct commands_ctx {
 	struct media_sockets *media;
 };
 
+/* base64 of the longest key || salt (46 bytes), with its terminator. */
+#define SRTP_KEY_B64_MAX 65
+
+/* One leg's SRTP parameters of `session add`, with its contexts until a session owns them. */
+struct srtp_leg_request {
+	bool srtp;
+	enum sluice_srtp_suite suite;
+	struct sluice_srtp_ctx *rx; /* NULL without rx_key */
+	struct sluice_srtp_ctx *tx;
+	bool tx_generated;
+	char tx_key_b64[SRTP_KEY_B64_MAX]; /* when generated: for the reply, then wiped */
+};
+
 /* admin_handler_fn: userdata is a struct commands_ctx. */
 void commands_handle(void *userdata, const char *request, struct json *reply);
+
+/* Request parsing shared with commands_srtp.c. */
+const char *commands_param(char **words, int n, const char *key);
+int commands_check_params(char **words, int n, const char *const *known, struct json *reply);
+int commands_parse_id(char **words, int n, uint32_t *ret_id, struct json *reply);
+
+/* The leg's *_srtp/_rx_key/_tx_key/_rx_mki/_tx_mki parameters (leg: "internal" or "gateway"). */
+int commands_parse_srtp_leg(const struct commands_ctx *ctx, char **words, int n, const char *leg,
+			    struct srtp_leg_request *ret, struct json *reply);
+/* Frees the contexts still held and wipes the generated key. */
+void commands_srtp_leg_done(struct srtp_leg_request *req);
+void commands_session_rekey(struct commands_ctx *ctx, char **words, int n, struct json *reply);
 
 /* Reply builders shared with commands_show.c. */
 void commands_reply_error(struct json *reply, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void commands_session_show(struct commands_ctx *ctx, uint32_t id, struct json *reply);
 void commands_stats(struct commands_ctx *ctx, struct json *reply);
+/* A stream's remote as the relay uses it now (worker latch for userspace streams, else XDP's). */
+bool commands_stream_remote(struct commands_ctx *ctx, const struct session *s, unsigned index,
+			    struct endpoint *ret);
 /* Lowercase name of a drop reason, as in replies ("no_session", ...). */
 const char *commands_drop_name(unsigned reason);
 

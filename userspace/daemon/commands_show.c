@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The counter replies: `session show` (per leg and stream: the live map entry, XDP's counters,
- * what the media socket received, RFC 3550 loss and jitter) and `stats` (the program's global
- * verdict and drop counters, sessions, userspace receive count).
+ * what the stream's worker received, sent and dropped, RFC 3550 loss and jitter, the legs' SRTP
+ * suites but never their keys) and `stats` (the program's global verdict and drop counters,
+ * sessions, the workers' totals and drops by reason).
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -84,11 +85,52 @@ static void kv_mapped(struct json *reply, const char *key, const __u8 addr[16], 
 	json_string(reply, endpoint_format(&ep, buf, sizeof(buf)));
 }
 
-static void stream_counters(struct commands_ctx *ctx, const struct session_stream *st,
+bool commands_stream_remote(struct commands_ctx *ctx, const struct session *s, unsigned index,
+			    struct endpoint *ret)
+{
+	const struct session_stream *st = &s->streams[index];
+	const struct relay_session *rs = s->relay;
+	struct sluice_stream now;
+
+	if (st->value.action == SLUICE_ACT_USERSPACE && rs)
+		return relay_stream_remote(&rs->streams[index], ret);
+	if (session_maps_read_stream(ctx->maps, &st->key, &now) < 0 ||
+	    !(now.flags & SLUICE_F_LATCHED))
+		return false;
+	endpoint_from_mapped(now.remote_addr, ntohs(now.remote_port), ret);
+	return true;
+}
+
+static void relay_drops_object(struct json *reply, const uint64_t drops[RELAY_DROP_MAX])
+{
+	json_key(reply, "drops");
+	json_object_begin(reply);
+	for (unsigned d = RELAY_DROP_NONE + 1; d < RELAY_DROP_MAX; d++)
+		json_kv_uint(reply, relay_drop_name(d), drops[d]);
+	json_object_end(reply);
+}
+
+/* What the stream's worker did: received on its socket, sent from it, dropped by reason. */
+static void userspace_object(struct json *reply, const struct relay_counters_snapshot *c)
+{
+	json_key(reply, "userspace");
+	json_object_begin(reply);
+	json_kv_uint(reply, "rx", c->rx);
+	json_kv_uint(reply, "rx_bytes", c->rx_bytes);
+	json_kv_uint(reply, "tx", c->tx);
+	json_kv_uint(reply, "tx_bytes", c->tx_bytes);
+	relay_drops_object(reply, c->drops);
+	json_object_end(reply);
+}
+
+static void stream_counters(struct commands_ctx *ctx, const struct session *s, unsigned index,
 			    struct json *reply)
 {
+	const struct session_stream *st = &s->streams[index];
+	const struct relay_session *rs = s->relay;
+	struct relay_counters_snapshot us = {0};
 	struct sluice_stream_stats stats = {0};
-	uint64_t rx_packets = 0, rx_bytes = 0, now = monotonic_ns();
+	uint64_t now = monotonic_ns();
 
 	session_maps_read_stats(ctx->maps, &st->key, &stats);
 	json_kv_uint(reply, "packets", stats.packets);
@@ -99,33 +141,39 @@ static void stream_counters(struct commands_ctx *ctx, const struct session_strea
 	else
 		json_null(reply);
 	drops_object(reply, stats.drops);
-	if (st->media)
-		media_socket_counters(st->media, &rx_packets, &rx_bytes);
+	if (rs)
+		relay_counters_read(&rs->streams[index].counters, &us);
 	json_key(reply, "userspace_rx");
 	json_object_begin(reply);
-	json_kv_uint(reply, "packets", rx_packets);
-	json_kv_uint(reply, "bytes", rx_bytes);
+	json_kv_uint(reply, "packets", us.rx);
+	json_kv_uint(reply, "bytes", us.rx_bytes);
 	json_object_end(reply);
+	userspace_object(reply, &us);
 }
 
-static void stream_object(struct commands_ctx *ctx, const struct session_stream *st,
+static void stream_object(struct commands_ctx *ctx, const struct session *s, unsigned index,
 			  struct json *reply)
 {
+	const struct session_stream *st = &s->streams[index];
 	struct sluice_stream now = st->value;
 	struct sluice_rtp_quality q = {0};
+	char buf[ENDPOINT_STR_MAX];
+	struct endpoint remote;
+	bool latched;
 
 	session_maps_read_stream(ctx->maps, &st->key, &now);
+	latched = commands_stream_remote(ctx, s, index, &remote);
 	json_object_begin(reply);
 	json_kv_string(reply, "kind", session_kind_name((enum sluice_kind)now.kind));
 	kv_mapped(reply, "local", st->key.addr, st->key.port);
 	json_key(reply, "remote");
-	if (now.flags & SLUICE_F_LATCHED)
-		kv_mapped(reply, NULL, now.remote_addr, now.remote_port);
+	if (latched)
+		json_string(reply, endpoint_format(&remote, buf, sizeof(buf)));
 	else
 		json_null(reply);
-	json_kv_bool(reply, "latched", now.flags & SLUICE_F_LATCHED);
+	json_kv_bool(reply, "latched", latched);
 	json_kv_string(reply, "action", session_action_name((enum sluice_action)now.action));
-	stream_counters(ctx, st, reply);
+	stream_counters(ctx, s, index, reply);
 	if (now.kind != SLUICE_KIND_RTCP && session_maps_read_rtp(ctx->maps, &st->key, &q) == 0)
 		rtp_object(reply, &q, now.clock_rate);
 	json_object_end(reply);
@@ -135,6 +183,7 @@ static void leg_object(struct commands_ctx *ctx, const struct session *s, enum s
 		       struct json *reply)
 {
 	const struct session_leg *l = &s->legs[leg];
+	const struct relay_session *rs = s->relay;
 	char buf[ENDPOINT_STR_MAX];
 
 	json_object_begin(reply);
@@ -148,11 +197,19 @@ static void leg_object(struct commands_ctx *ctx, const struct session *s, enum s
 	json_kv_bool(reply, "strict_source", l->strict_source);
 	json_kv_uint(reply, "clock_rate", l->clock_rate);
 	json_kv_string(reply, "action", session_action_name(l->action));
+	json_key(reply, "srtp");
+	if (rs && rs->legs[leg].srtp) {
+		json_object_begin(reply);
+		json_kv_string(reply, "suite", sluice_srtp_suite_name(rs->legs[leg].suite));
+		json_object_end(reply);
+	} else {
+		json_null(reply);
+	}
 	json_key(reply, "streams");
 	json_array_begin(reply);
 	for (unsigned i = 0; i < s->n_streams; i++)
 		if (s->streams[i].value.leg == leg)
-			stream_object(ctx, &s->streams[i], reply);
+			stream_object(ctx, s, i, reply);
 	json_array_end(reply);
 	json_object_end(reply);
 }
@@ -183,6 +240,7 @@ void commands_session_show(struct commands_ctx *ctx, uint32_t id, struct json *r
 void commands_stats(struct commands_ctx *ctx, struct json *reply)
 {
 	struct sluice_global_stats g;
+	struct media_counters us;
 	int r;
 
 	r = session_maps_read_global(ctx->maps, &g);
@@ -210,6 +268,20 @@ void commands_stats(struct commands_ctx *ctx, struct json *reply)
 	json_kv_uint(reply, "total", session_table_total(ctx->table));
 	json_kv_uint(reply, "max", ctx->config->max_sessions);
 	json_object_end(reply);
-	json_kv_uint(reply, "userspace_rx_packets", media_sockets_rx_packets(ctx->media));
+	media_sockets_counters(ctx->media, &us);
+	json_kv_uint(reply, "userspace_rx_packets", us.rx);
+	json_key(reply, "userspace");
+	json_object_begin(reply);
+	json_kv_uint(reply, "workers", media_sockets_workers(ctx->media));
+	json_kv_uint(reply, "rx", us.rx);
+	json_kv_uint(reply, "rx_bytes", us.rx_bytes);
+	json_kv_uint(reply, "tx", us.tx);
+	json_kv_uint(reply, "tx_bytes", us.tx_bytes);
+	relay_drops_object(reply, us.drops);
+	json_kv_uint(reply, "enobufs", us.enobufs);
+	json_kv_uint(reply, "send_errors", us.send_errors);
+	json_kv_uint(reply, "truncated", us.truncated);
+	json_kv_uint(reply, "recv_errors", us.recv_errors);
+	json_object_end(reply);
 	json_object_end(reply);
 }

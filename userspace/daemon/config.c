@@ -31,6 +31,11 @@ void config_init_defaults(struct sluice_config *ret)
 	    .pin_path = CONFIG_DEFAULT_PIN_PATH,
 	    .admin_socket = CONFIG_DEFAULT_ADMIN_SOCKET,
 	    .log_level = LOG_LEVEL_INFO,
+	    .encryption_level = ENCRYPTION_REQUIRE,
+	    .gateway_srtp_mode = GATEWAY_SRTP_OPTIONAL,
+	    .gateway_tls = false,
+	    .srtp_engine = 0, /* SLUICE_SRTP_OPENSSL */
+	    .workers = 0,
 	};
 }
 
@@ -173,11 +178,96 @@ static const char *set_log_level(struct sluice_config *config, const char *value
 	return NULL;
 }
 
+static const char *const encryption_level_names[] = {
+    [ENCRYPTION_REQUIRE] = "require",
+    [ENCRYPTION_SUPPORT] = "support",
+    [ENCRYPTION_NONE] = "none",
+};
+
+static const char *const gateway_srtp_mode_names[] = {
+    [GATEWAY_SRTP_REQUIRED] = "required",
+    [GATEWAY_SRTP_OPTIONAL] = "optional",
+    [GATEWAY_SRTP_NOT_SUPPORTED] = "not_supported",
+};
+
+const char *config_encryption_level_name(enum encryption_level level)
+{
+	return encryption_level_names[level];
+}
+
+const char *config_gateway_srtp_mode_name(enum gateway_srtp_mode mode)
+{
+	return gateway_srtp_mode_names[mode];
+}
+
+static const char *set_encryption_level(struct sluice_config *config, const char *value)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		if (strcmp(value, encryption_level_names[i]) == 0) {
+			config->encryption_level = (enum encryption_level)i;
+			return NULL;
+		}
+	}
+	return "bad encryption_level: expected 'require', 'support' or 'none'";
+}
+
+static const char *set_gateway_srtp_mode(struct sluice_config *config, const char *value)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		if (strcmp(value, gateway_srtp_mode_names[i]) == 0) {
+			config->gateway_srtp_mode = (enum gateway_srtp_mode)i;
+			return NULL;
+		}
+	}
+	return "bad gateway_srtp_mode: expected 'required', 'optional' or 'not_supported'";
+}
+
+static const char *set_gateway_tls(struct sluice_config *config, const char *value)
+{
+	if (parse_bool(value, &config->gateway_tls) < 0)
+		return "bad boolean: expected 'yes' or 'no'";
+	return NULL;
+}
+
+static const char *set_srtp_engine(struct sluice_config *config, const char *value)
+{
+	if (strcmp(value, "openssl") == 0)
+		config->srtp_engine = 0;
+	else if (strcmp(value, "libsrtp") == 0)
+		config->srtp_engine = 1;
+	else
+		return "bad srtp_engine: expected 'openssl' or 'libsrtp'";
+	return NULL;
+}
+
+static const char *set_workers(struct sluice_config *config, const char *value)
+{
+	unsigned long v;
+
+	if (strcmp(value, "auto") == 0) {
+		config->workers = 0;
+		return NULL;
+	}
+	if (parse_uint(value, 1, CONFIG_MAX_WORKERS, &v) < 0)
+		return "bad workers: expected 'auto' or 1..256";
+	config->workers = (unsigned)v;
+	return NULL;
+}
+
 static const struct config_key config_keys[] = {
-    {"interfaces", set_interfaces},	{"xdp_mode", set_xdp_mode},
-    {"port_min", set_port_min},		{"port_max", set_port_max},
-    {"max_sessions", set_max_sessions}, {"strict_source", set_strict_source},
-    {"pin_path", set_pin_path},		{"admin_socket", set_admin_socket},
+    {"encryption_level", set_encryption_level},
+    {"gateway_srtp_mode", set_gateway_srtp_mode},
+    {"gateway_tls", set_gateway_tls},
+    {"srtp_engine", set_srtp_engine},
+    {"workers", set_workers},
+    {"interfaces", set_interfaces},
+    {"xdp_mode", set_xdp_mode},
+    {"port_min", set_port_min},
+    {"port_max", set_port_max},
+    {"max_sessions", set_max_sessions},
+    {"strict_source", set_strict_source},
+    {"pin_path", set_pin_path},
+    {"admin_socket", set_admin_socket},
     {"log_level", set_log_level},
 };
 
@@ -301,4 +391,44 @@ int config_load(const char *path, struct sluice_config *ret, char *ret_error, si
 	r = config_parse(f, path, ret, ret_error, error_len);
 	fclose(f);
 	return r;
+}
+
+enum gateway_srtp_mode config_gateway_srtp_effective(const struct sluice_config *config)
+{
+	return config->gateway_tls ? config->gateway_srtp_mode : GATEWAY_SRTP_NOT_SUPPORTED;
+}
+
+int config_check_srtp_policy(const struct sluice_config *config, bool internal_srtp,
+			     bool gateway_srtp, char *ret_error, size_t error_len)
+{
+	enum gateway_srtp_mode gw = config_gateway_srtp_effective(config);
+
+	if (config->encryption_level == ENCRYPTION_REQUIRE && !internal_srtp) {
+		snprintf(ret_error, error_len,
+			 "refused by policy encryption_level=require: the internal leg must be "
+			 "SRTP (internal_srtp=SUITE)");
+		return -EPERM;
+	}
+	if (config->encryption_level == ENCRYPTION_NONE && internal_srtp) {
+		snprintf(ret_error, error_len,
+			 "refused by policy encryption_level=none: SRTP is not allowed on the "
+			 "internal leg");
+		return -EPERM;
+	}
+	if (gw == GATEWAY_SRTP_REQUIRED && !gateway_srtp) {
+		snprintf(ret_error, error_len,
+			 "refused by policy gateway_srtp_mode=required: the gateway leg must be "
+			 "SRTP (gateway_srtp=SUITE)");
+		return -EPERM;
+	}
+	if (gw == GATEWAY_SRTP_NOT_SUPPORTED && gateway_srtp) {
+		snprintf(ret_error, error_len,
+			 "refused by policy gateway_srtp_mode=%s%s: SRTP is not allowed on the "
+			 "gateway leg",
+			 config_gateway_srtp_mode_name(config->gateway_srtp_mode),
+			 config->gateway_tls ? ""
+					     : " without gateway_tls (behaves as not_supported)");
+		return -EPERM;
+	}
+	return 0;
 }

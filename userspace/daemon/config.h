@@ -30,6 +30,22 @@ enum xdp_mode {
 	XDP_MODE_GENERIC,
 };
 
+/* SRTP on the internal leg (docs/configuration.md). */
+enum encryption_level {
+	ENCRYPTION_REQUIRE, /* a session whose internal leg is plain RTP is refused */
+	ENCRYPTION_SUPPORT, /* SRTP when asked for, plain RTP otherwise */
+	ENCRYPTION_NONE,    /* SRTP on the internal leg is refused */
+};
+
+/* SRTP on the gateway leg; without gateway_tls it behaves as NOT_SUPPORTED. */
+enum gateway_srtp_mode {
+	GATEWAY_SRTP_REQUIRED,
+	GATEWAY_SRTP_OPTIONAL,
+	GATEWAY_SRTP_NOT_SUPPORTED,
+};
+
+#define CONFIG_MAX_WORKERS 256
+
 struct sluice_config {
 	bool interfaces_auto; /* every up, non-loopback interface with an IP address */
 	unsigned n_interfaces;
@@ -42,7 +58,24 @@ struct sluice_config {
 	char pin_path[CONFIG_PATH_MAX];
 	char admin_socket[CONFIG_SOCKET_PATH_MAX];
 	enum log_level log_level;
+	enum encryption_level encryption_level;
+	enum gateway_srtp_mode gateway_srtp_mode;
+	bool gateway_tls;     /* the trunk's signalling is TLS with a trusted certificate */
+	unsigned srtp_engine; /* enum sluice_srtp_engine */
+	unsigned workers;     /* io_uring workers; 0: one per CPU */
 };
+
+const char *config_encryption_level_name(enum encryption_level level);
+const char *config_gateway_srtp_mode_name(enum gateway_srtp_mode mode);
+/* The gateway's SRTP mode in effect: gateway_srtp_mode, or not_supported without gateway_tls. */
+enum gateway_srtp_mode config_gateway_srtp_effective(const struct sluice_config *config);
+
+/*
+ * The SRTP policy for a new session: may its internal and gateway legs be SRTP (true) or plain?
+ * Returns 0, or -EPERM with a reason naming the policy in ret_error.
+ */
+int config_check_srtp_policy(const struct sluice_config *config, bool internal_srtp,
+			     bool gateway_srtp, char *ret_error, size_t error_len);
 
 /* The embedded defaults (DESIGN.md). */
 void config_init_defaults(struct sluice_config *ret);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * sluiced's start, main loop and stop; see daemon.h. The main thread owns the session table
- * and serves the admin socket; the media reader runs in its own thread and never waits on it.
+ * and serves the admin socket; the io_uring workers run in their own threads and never wait on
+ * it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -68,6 +69,21 @@ static void raise_fd_limit(uint32_t max_sessions)
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
 		log_warning("Open file limit %llu is below the %llu that max_sessions needs",
 			    (unsigned long long)rl.rlim_cur, (unsigned long long)want);
+}
+
+/*
+ * Sockets one worker may own: sessions are sharded by id, so any worker may get them all. A
+ * ring's file table may not exceed the open file limit (the kernel says EMFILE).
+ */
+static unsigned media_max_ports(const struct sluice_config *config)
+{
+	uint64_t ports = (uint64_t)config->max_sessions * SESSION_MAX_STREAMS;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < ports + 256)
+		ports = rl.rlim_cur > 512 ? rl.rlim_cur - 256 : 256;
+	return ports > 65534 ? 65534 : (unsigned)ports;
 }
 
 static int open_signal_fd(void)
@@ -186,13 +202,19 @@ static int daemon_start(struct daemon *d)
 		log_error("Failed to set up signal handling: %s", strerror(-d->signal_fd));
 		return d->signal_fd;
 	}
-	r = media_sockets_new(&d->media);
+	r = media_sockets_new(d->config->workers, media_max_ports(d->config), daemon_lookup_latch,
+			      &d->maps, &d->media);
 	if (r == 0)
 		r = media_sockets_start(d->media);
 	if (r < 0) {
-		log_error("Failed to start the media socket reader: %s", strerror(-r));
+		log_error("Failed to start the io_uring workers: %s", strerror(-r));
 		return r;
 	}
+	log_info("%u io_uring worker(s), SRTP engine %s, encryption_level %s, gateway SRTP %s",
+		 media_sockets_workers(d->media),
+		 sluice_srtp_engine_name((enum sluice_srtp_engine)d->config->srtp_engine),
+		 config_encryption_level_name(d->config->encryption_level),
+		 config_gateway_srtp_mode_name(config_gateway_srtp_effective(d->config)));
 	r = start_fast_path(d);
 	if (r < 0)
 		return r;

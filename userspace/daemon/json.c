@@ -16,6 +16,9 @@ void json_init(struct json *j)
 
 void json_done(struct json *j)
 {
+	/* A reply may carry a generated SRTP key. */
+	if (j->buf)
+		explicit_bzero(j->buf, j->cap);
 	free(j->buf);
 	json_init(j);
 }
@@ -25,6 +28,8 @@ void json_reset(struct json *j)
 	char *buf = j->buf;
 	size_t cap = j->cap;
 
+	if (buf)
+		explicit_bzero(buf, cap);
 	json_init(j);
 	j->buf = buf;
 	j->cap = cap;
@@ -40,10 +45,16 @@ static void append(struct json *j, const char *s, size_t n)
 
 		while (j->len + n + 1 > cap)
 			cap *= 2;
-		grown = realloc(j->buf, cap);
+		/* Not realloc: the old buffer is wiped, not left behind with a key in it. */
+		grown = malloc(cap);
 		if (!grown) {
 			j->failed = true;
 			return;
+		}
+		if (j->buf) {
+			memcpy(grown, j->buf, j->len + 1);
+			explicit_bzero(j->buf, j->cap);
+			free(j->buf);
 		}
 		j->buf = grown;
 		j->cap = cap;

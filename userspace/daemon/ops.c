@@ -1,5 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* The session table's operations in the running daemon; see ops.h. */
+/*
+ * The session table's operations in the running daemon; see ops.h. A stream's port is reserved by
+ * binding its media socket; attaching the session hands the sockets to its worker with the
+ * session's relay state (made here for plain sessions, by `session add` for SRTP ones).
+ */
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+
 #include "daemon/ops.h"
 
 static int stream_open(void *userdata, struct session_stream *stream)
@@ -18,6 +26,51 @@ static void stream_close(void *userdata, struct session_stream *stream)
 	stream->media = NULL;
 }
 
+static int session_attach(void *userdata, struct session *s)
+{
+	struct daemon_ops_ctx *ctx = userdata;
+	struct media_socket *socks[SESSION_MAX_STREAMS];
+	struct relay_session *rs = s->relay;
+	int r;
+
+	if (rs) {
+		relay_session_ref(rs);
+	} else {
+		bool forward = s->legs[SLUICE_LEG_INTERNAL].action == SLUICE_ACT_FORWARD &&
+			       s->legs[SLUICE_LEG_GATEWAY].action == SLUICE_ACT_FORWARD;
+
+		r = relay_session_new(s->id, forward, &rs);
+		if (r < 0)
+			return r;
+	}
+	for (unsigned i = 0; i < s->n_streams; i++) {
+		const struct session_stream *st = &s->streams[i];
+
+		relay_session_set_stream(rs, i, &st->key, &st->value,
+					 s->legs[st->value.leg].strict_source);
+		socks[i] = st->media;
+	}
+	relay_session_link(rs, s->n_streams, s->rtcp_mux);
+	r = media_sockets_attach(ctx->media, rs, socks, s->n_streams);
+	if (r < 0) {
+		relay_session_unref(rs);
+		return r;
+	}
+	s->relay = rs;
+	return 0;
+}
+
+static void session_detach(void *userdata, struct session *s)
+{
+	struct daemon_ops_ctx *ctx = userdata;
+
+	if (!s->relay)
+		return;
+	media_sockets_detach(ctx->media, s->relay);
+	relay_session_unref(s->relay);
+	s->relay = NULL;
+}
+
 static int map_update(void *userdata, enum session_map_id map, const struct sluice_stream_key *key,
 		      const struct sluice_stream *value, unsigned flags)
 {
@@ -33,9 +86,29 @@ static int map_delete(void *userdata, enum session_map_id map, const struct slui
 	return session_maps_delete(ctx->maps, map, key);
 }
 
+bool daemon_lookup_latch(void *arg, const struct sluice_stream_key *key,
+			 union dp_sockaddr *ret_addr, socklen_t *ret_len)
+{
+	struct session_maps *maps = arg;
+	struct sockaddr_storage ss;
+	struct sluice_stream value;
+	struct endpoint ep;
+	socklen_t len;
+
+	if (session_maps_read_stream(maps, key, &value) < 0 || !(value.flags & SLUICE_F_LATCHED))
+		return false;
+	endpoint_from_mapped(value.remote_addr, ntohs(value.remote_port), &ep);
+	len = endpoint_to_sockaddr(&ep, &ss);
+	memcpy(ret_addr, &ss, len);
+	*ret_len = len;
+	return true;
+}
+
 const struct session_map_ops daemon_session_ops = {
     .stream_open = stream_open,
     .stream_close = stream_close,
+    .session_attach = session_attach,
+    .session_detach = session_detach,
     .map_update = map_update,
     .map_delete = map_delete,
 };

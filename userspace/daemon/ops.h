@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The daemon's struct session_map_ops: stream ports are reserved by binding a media socket,
- * map writes go to the pinned BPF maps.
+ * The daemon's struct session_map_ops: stream ports are reserved by binding a media socket, a
+ * session's sockets go to its worker, map writes go to the pinned BPF maps.
  */
 #ifndef SLUICE_DAEMON_OPS_H
 #define SLUICE_DAEMON_OPS_H
@@ -15,5 +15,9 @@ struct daemon_ops_ctx {
 };
 
 extern const struct session_map_ops daemon_session_ops;
+
+/* relay_lookup_fn over the pinned sluice_streams map (arg: struct session_maps). */
+bool daemon_lookup_latch(void *arg, const struct sluice_stream_key *key,
+			 union dp_sockaddr *ret_addr, socklen_t *ret_len);
 
 #endif

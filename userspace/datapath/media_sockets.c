@@ -1,160 +1,96 @@
 // SPDX-License-Identifier: MIT
 /*
- * The media sockets and their reader thread (epoll). The thread only drains and counts. A
- * closed socket is unregistered from epoll at once but freed by the reader thread after the
- * batch of events it is working on, so no event can point to freed memory.
+ * The media sockets and the pool of io_uring workers that own them (see media_sockets.h). A
+ * socket is bound by the control thread when its session is installed and handed to the
+ * session's worker on attach; from then on only the worker closes it. Detach waits for the
+ * worker's removed-callbacks, after which the ports are free again and the handler will never
+ * touch the session's state.
  */
 #include <errno.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdlib.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "datapath/media_sockets.h"
 
-#define MAX_EVENTS	   64
-#define MAX_READS_PER_WAKE 64
-#define RX_BUFFER_SIZE	   2048
+/* How long detach waits for a worker to close a session's sockets. */
+#define DETACH_WAIT_MS 2000
 
 struct media_socket {
-	int fd;
-	bool closed; /* under media_sockets.lock */
-	/* open: the open list; closed: waiting to be freed by the reader */
-	struct media_socket *prev, *next;
-	_Atomic uint64_t packets;
-	_Atomic uint64_t bytes;
+	int fd; /* -1 once handed to a worker */
 };
 
 struct media_sockets {
-	int epoll_fd;
-	int wake_fd; /* eventfd: stop request or freed sockets to collect */
-	pthread_t thread;
-	bool started;
-	_Atomic bool stopping;
-	pthread_mutex_t lock;
-	struct media_socket *open;   /* every open socket */
-	struct media_socket *closed; /* freed by the reader thread */
-	_Atomic uint64_t rx_packets;
+	unsigned n_workers;
+	struct dp_worker **workers;
+	relay_lookup_fn lookup;
+	void *lookup_arg;
 };
 
-int media_sockets_new(struct media_sockets **ret)
+int media_sockets_new(unsigned n_workers, unsigned max_ports, relay_lookup_fn lookup,
+		      void *lookup_arg, struct media_sockets **ret)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	struct dp_limits limits = {.max_ports = max_ports};
 	struct media_sockets *m;
 	int r;
 
+	if (n_workers == 0)
+		n_workers = dp_worker_default_count();
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	pthread_mutex_init(&m->lock, NULL);
-	m->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (m->epoll_fd < 0) {
-		r = -errno;
-		goto free_sockets;
+	m->workers = calloc(n_workers, sizeof(*m->workers));
+	if (!m->workers) {
+		free(m);
+		return -ENOMEM;
 	}
-	m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (m->wake_fd < 0) {
-		r = -errno;
-		goto close_epoll;
-	}
-	if (epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, m->wake_fd, &ev) < 0) {
-		r = -errno;
-		goto close_wake;
+	m->lookup = lookup;
+	m->lookup_arg = lookup_arg;
+	for (; m->n_workers < n_workers; m->n_workers++) {
+		r = dp_worker_new(&limits, relay_handle_packet, &m->workers[m->n_workers]);
+		if (r < 0) {
+			media_sockets_free(m);
+			return r;
+		}
 	}
 	*ret = m;
 	return 0;
-
-close_wake:
-	close(m->wake_fd);
-close_epoll:
-	close(m->epoll_fd);
-free_sockets:
-	pthread_mutex_destroy(&m->lock);
-	free(m);
-	return r;
-}
-
-static void wake_reader(struct media_sockets *m)
-{
-	uint64_t one = 1;
-
-	(void)!write(m->wake_fd, &one, sizeof(one));
-}
-
-static void collect_closed(struct media_sockets *m)
-{
-	while (m->closed) {
-		struct media_socket *s = m->closed;
-
-		m->closed = s->next;
-		free(s);
-	}
-}
-
-static void drain_socket(struct media_sockets *m, struct media_socket *s)
-{
-	static __thread char buf[RX_BUFFER_SIZE];
-
-	for (int i = 0; i < MAX_READS_PER_WAKE; i++) {
-		ssize_t n = recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-
-		if (n < 0)
-			return; /* EAGAIN, or an error the next wake-up reports again */
-		atomic_fetch_add_explicit(&s->packets, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&s->bytes, (uint64_t)n, memory_order_relaxed);
-		atomic_fetch_add_explicit(&m->rx_packets, 1, memory_order_relaxed);
-	}
-}
-
-static void *reader_thread(void *arg)
-{
-	struct media_sockets *m = arg;
-	struct epoll_event events[MAX_EVENTS];
-
-	while (!atomic_load(&m->stopping)) {
-		int n = epoll_wait(m->epoll_fd, events, MAX_EVENTS, -1);
-		uint64_t drained;
-
-		if (n < 0)
-			continue; /* EINTR */
-		pthread_mutex_lock(&m->lock);
-		for (int i = 0; i < n; i++) {
-			struct media_socket *s = events[i].data.ptr;
-
-			if (!s)
-				(void)!read(m->wake_fd, &drained, sizeof(drained));
-			else if (!s->closed)
-				drain_socket(m, s);
-		}
-		collect_closed(m);
-		pthread_mutex_unlock(&m->lock);
-	}
-	return NULL;
 }
 
 int media_sockets_start(struct media_sockets *m)
 {
-	int r;
+	for (unsigned i = 0; i < m->n_workers; i++) {
+		int r = dp_worker_start(m->workers[i]);
 
-	if (m->started)
-		return -EALREADY;
-	r = -pthread_create(&m->thread, NULL, reader_thread, m);
-	if (r < 0)
-		return r;
-	m->started = true;
+		if (r < 0)
+			return r;
+	}
 	return 0;
+}
+
+struct media_sockets *media_sockets_free(struct media_sockets *m)
+{
+	if (!m)
+		return NULL;
+	for (unsigned i = 0; i < m->n_workers; i++)
+		dp_worker_free(m->workers[i]);
+	free(m->workers);
+	free(m);
+	return NULL;
+}
+
+unsigned media_sockets_workers(const struct media_sockets *m)
+{
+	return m->n_workers;
 }
 
 static int bind_socket(const struct endpoint *local, int *ret_fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = endpoint_to_sockaddr(local, &ss);
-	int fd, one = 1, r;
+	int fd, one = 1, rcvbuf = 1 << 20, r;
 
 	fd = socket(local->family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -164,6 +100,8 @@ static int bind_socket(const struct endpoint *local, int *ret_fd)
 		r = -errno;
 		goto close_fd;
 	}
+	/* Bursts wait here while the worker is busy; capped by net.core.rmem_max. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		r = -errno;
 		goto close_fd;
@@ -179,7 +117,6 @@ close_fd:
 int media_socket_open(struct media_sockets *m, const struct endpoint *local,
 		      struct media_socket **ret)
 {
-	struct epoll_event ev = {.events = EPOLLIN};
 	struct media_socket *s;
 	int r;
 
@@ -187,79 +124,108 @@ int media_socket_open(struct media_sockets *m, const struct endpoint *local,
 	if (!s)
 		return -ENOMEM;
 	r = bind_socket(local, &s->fd);
-	if (r < 0)
-		goto free_socket;
-	pthread_mutex_lock(&m->lock);
-	s->next = m->open;
-	if (m->open)
-		m->open->prev = s;
-	m->open = s;
-	pthread_mutex_unlock(&m->lock);
-	ev.data.ptr = s;
-	if (epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, s->fd, &ev) < 0) {
-		r = -errno;
-		media_socket_close(m, s);
+	if (r < 0) {
+		free(s);
 		return r;
 	}
 	*ret = s;
 	return 0;
-
-free_socket:
-	free(s);
-	return r;
 }
 
 void media_socket_close(struct media_sockets *m, struct media_socket *s)
 {
 	if (!s)
 		return;
-	pthread_mutex_lock(&m->lock);
-	epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, s->fd, NULL);
-	close(s->fd);
-	s->closed = true;
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		m->open = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	s->prev = NULL;
-	s->next = m->closed;
-	m->closed = s;
-	if (!m->started)
-		collect_closed(m);
-	pthread_mutex_unlock(&m->lock);
-	if (m->started)
-		wake_reader(m);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s);
 }
 
-void media_socket_counters(const struct media_socket *s, uint64_t *ret_packets, uint64_t *ret_bytes)
+static struct dp_worker *worker_of(const struct media_sockets *m, const struct relay_session *rs)
 {
-	*ret_packets = atomic_load_explicit(&s->packets, memory_order_relaxed);
-	*ret_bytes = atomic_load_explicit(&s->bytes, memory_order_relaxed);
+	return m->workers[rs->worker];
 }
 
-uint64_t media_sockets_rx_packets(const struct media_sockets *m)
+static void sleep_100us(void)
 {
-	return atomic_load_explicit(&m->rx_packets, memory_order_relaxed);
+	struct timespec ts = {.tv_nsec = 100000};
+
+	nanosleep(&ts, NULL);
 }
 
-struct media_sockets *media_sockets_free(struct media_sockets *m)
+/* Waits until the worker has run every removed-callback of rs's ports. */
+static void wait_removed(const struct relay_session *rs)
 {
-	if (!m)
-		return NULL;
-	if (m->started) {
-		atomic_store(&m->stopping, true);
-		wake_reader(m);
-		pthread_join(m->thread, NULL);
-		m->started = false;
+	for (unsigned i = 0; i < DETACH_WAIT_MS * 10; i++) {
+		if (atomic_load_explicit(&rs->ports, memory_order_acquire) == 0)
+			return;
+		sleep_100us();
 	}
-	while (m->open)
-		media_socket_close(m, m->open);
-	collect_closed(m);
-	close(m->wake_fd);
-	close(m->epoll_fd);
-	pthread_mutex_destroy(&m->lock);
-	free(m);
-	return NULL;
+}
+
+static void remove_ports(struct media_sockets *m, struct relay_session *rs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct relay_stream *st = &rs->streams[i];
+		dp_port_id port = atomic_load(&st->port);
+
+		if (port == DP_PORT_INVALID)
+			continue;
+		/* The queue holds one ADD and one REMOVE per slot: -EAGAIN cannot happen. */
+		if (dp_worker_remove_port(worker_of(m, rs), port, relay_port_removed, NULL) < 0)
+			continue;
+	}
+	wait_removed(rs);
+}
+
+int media_sockets_attach(struct media_sockets *m, struct relay_session *rs,
+			 struct media_socket *const socks[], unsigned n)
+{
+	rs->worker = rs->id % m->n_workers;
+	rs->lookup = m->lookup;
+	rs->lookup_arg = m->lookup_arg;
+	for (unsigned i = 0; i < n; i++) {
+		struct relay_stream *st = &rs->streams[i];
+		dp_port_id port;
+		int fd = socks[i]->fd, r;
+
+		/* The worker owns the socket from here on, also when this fails. */
+		socks[i]->fd = -1;
+		relay_session_ref(rs);
+		atomic_fetch_add_explicit(&rs->ports, 1, memory_order_relaxed);
+		r = dp_worker_add_port(worker_of(m, rs), fd, st, &port);
+		if (r < 0) {
+			atomic_fetch_sub_explicit(&rs->ports, 1, memory_order_relaxed);
+			relay_session_unref(rs);
+			remove_ports(m, rs, i);
+			return r;
+		}
+		atomic_store_explicit(&st->port, port, memory_order_release);
+	}
+	return 0;
+}
+
+void media_sockets_detach(struct media_sockets *m, struct relay_session *rs)
+{
+	remove_ports(m, rs, rs->n_streams);
+}
+
+void media_sockets_counters(const struct media_sockets *m, struct media_counters *ret)
+{
+	*ret = (struct media_counters){0};
+	for (unsigned i = 0; i < m->n_workers; i++) {
+		struct dp_counters_snapshot c;
+
+		dp_counters_read(dp_worker_counters(m->workers[i]), &c);
+		ret->rx += c.rx;
+		ret->rx_bytes += c.rx_bytes;
+		ret->tx += c.tx;
+		ret->tx_bytes += c.tx_bytes;
+		for (unsigned d = 1; d < RELAY_DROP_MAX; d++)
+			ret->drops[d] += c.drops[d];
+		ret->enobufs += c.enobufs;
+		ret->send_errors += c.send_errors + c.bad_tx;
+		ret->truncated += c.truncated;
+		ret->recv_errors += c.recv_errors;
+	}
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Media sockets: one bound UDP socket per stream port. The socket reserves the port on the
- * host and receives what XDP hands to userspace (SLUICE_ACT_USERSPACE, and anything the fast
- * path passes up). For now one reader thread drains them and only counts packets and bytes;
- * the io_uring SRTP workers replace it behind this interface.
+ * Media sockets and the workers that read them. Every stream port has a bound UDP socket: it
+ * reserves the port on the host and receives what XDP hands to userspace (SLUICE_ACT_USERSPACE,
+ * and forward packets whose next hop has no neighbour entry yet). The sockets of a session go to
+ * one io_uring worker (datapath/worker.h), chosen by session id, whose handler is
+ * relay_handle_packet: all of a session's state is touched by one thread.
  */
 #ifndef SLUICE_DATAPATH_MEDIA_SOCKETS_H
 #define SLUICE_DATAPATH_MEDIA_SOCKETS_H
@@ -11,26 +12,52 @@
 #include <stdint.h>
 
 #include "common/addr.h"
+#include "datapath/relay_handler.h"
 
 struct media_sockets;
 struct media_socket;
 
-int media_sockets_new(struct media_sockets **ret);
-/* Start the reader thread. Call once; sockets may be opened before or after. */
+/* Global userspace counters: the sum over the workers. */
+struct media_counters {
+	uint64_t rx, rx_bytes, tx, tx_bytes;
+	uint64_t drops[RELAY_DROP_MAX]; /* handler drops by reason */
+	uint64_t enobufs;		/* receive buffers ran out (receive re-armed) */
+	uint64_t send_errors;		/* sends that failed, and sends the worker refused */
+	uint64_t truncated;		/* datagrams larger than a receive buffer */
+	uint64_t recv_errors;
+};
+
+/*
+ * n_workers engines (0: one per CPU), each able to hold max_ports sockets. lookup answers
+ * forward sessions' peer lookups (see relay_lookup_fn); it may be NULL.
+ */
+int media_sockets_new(unsigned n_workers, unsigned max_ports, relay_lookup_fn lookup,
+		      void *lookup_arg, struct media_sockets **ret);
+/* Starts the workers. */
 int media_sockets_start(struct media_sockets *m);
-/* Stops the reader thread and closes every socket still open. */
+/* Stops the workers, closes every socket and completes every removal. Accepts NULL. */
 struct media_sockets *media_sockets_free(struct media_sockets *m);
+unsigned media_sockets_workers(const struct media_sockets *m);
 
 /* Bind a UDP socket to local (no SO_REUSEADDR: a port in use is -EADDRINUSE). */
 int media_socket_open(struct media_sockets *m, const struct endpoint *local,
 		      struct media_socket **ret);
-/* Close and forget; NULL is fine. */
+/* Close (unless a worker owns the socket now) and forget; NULL is fine. */
 void media_socket_close(struct media_sockets *m, struct media_socket *s);
 
-/* What the socket received so far. */
-void media_socket_counters(const struct media_socket *s, uint64_t *ret_packets,
-			   uint64_t *ret_bytes);
-/* Packets received on all media sockets since start. */
-uint64_t media_sockets_rx_packets(const struct media_sockets *m);
+/*
+ * Puts the session's sockets (socks[i] is stream i of rs, already filled and linked) on the
+ * session's worker, which owns them from now on; each port holds a reference to rs. On failure
+ * nothing stays attached.
+ */
+int media_sockets_attach(struct media_sockets *m, struct relay_session *rs,
+			 struct media_socket *const socks[], unsigned n);
+/*
+ * Takes the session's sockets off its worker and waits (bounded) until the worker has closed
+ * them, so their ports can be bound again at once. The caller keeps its own reference.
+ */
+void media_sockets_detach(struct media_sockets *m, struct relay_session *rs);
+
+void media_sockets_counters(const struct media_sockets *m, struct media_counters *ret);
 
 #endif

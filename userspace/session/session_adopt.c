@@ -4,7 +4,8 @@
  * Entries are grouped by session id; a group becomes a session again only if it is exactly what
  * session_table_insert() would have written (same keys, kinds, legs and peer links). Any other
  * group (a crash mid-insert or mid-delete, a changed port range) is removed from the maps, since
- * nothing could ever delete it otherwise.
+ * nothing could ever delete it otherwise. Sessions with userspace streams are removed too: their
+ * SRTP keys lived only in the dead daemon's contexts.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -108,6 +109,14 @@ static int adopt_group(struct session_table *t, const struct session_map_entry *
 	if (t->count >= t->max_sessions) {
 		snprintf(error, len, "session limit reached (%u)", t->max_sessions);
 		return -ENOSPC;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (group[i].value.action != SLUICE_ACT_FORWARD) {
+			snprintf(error, len,
+				 "a userspace (SRTP) session cannot be adopted: its keys were "
+				 "never in the pinned maps");
+			return -EPERM;
+		}
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {

@@ -55,6 +55,12 @@ static struct session **bucket_of(const struct session_table *t, uint32_t id)
 	return &t->buckets[(id * 2654435761u) & (t->n_buckets - 1)];
 }
 
+static void detach_session(struct session_table *t, struct session *s)
+{
+	if (t->ops->session_detach)
+		t->ops->session_detach(t->userdata, s);
+}
+
 static void close_streams(struct session_table *t, struct session *s, unsigned n)
 {
 	while (n-- > 0)
@@ -72,6 +78,7 @@ struct session_table *session_table_free(struct session_table *t)
 		while (s) {
 			struct session *next = s->bucket_next;
 
+			detach_session(t, s);
 			close_streams(t, s, s->n_streams);
 			free(s);
 			s = next;
@@ -119,7 +126,9 @@ static void fill_stream(struct session *s, enum sluice_leg leg, unsigned compone
 			 : component ? SLUICE_KIND_RTCP
 				     : SLUICE_KIND_RTP;
 	st->value.leg = (uint8_t)leg;
-	if (l->strict_source)
+	if (l->srtp)
+		st->value.flags |= SLUICE_F_SRTP;
+	else if (l->strict_source)
 		st->value.flags |= SLUICE_F_STRICT_SOURCE;
 	if (l->has_remote) {
 		endpoint_to_mapped(&l->remote, st->value.remote_addr);
@@ -355,6 +364,14 @@ int session_install(struct session_table *t, struct session *s, bool adopt, char
 			goto close_streams;
 		}
 	}
+	if (t->ops->session_attach) {
+		r = t->ops->session_attach(t->userdata, s);
+		if (r < 0) {
+			failf(error, len, r, "cannot attach the streams to the data path: %s",
+			      strerror(-r));
+			goto close_streams;
+		}
+	}
 	for (; side < s->n_streams; side++) {
 		r = write_side_entries(t, &s->streams[side], adopt, error, len);
 		if (r < 0)
@@ -375,6 +392,7 @@ int session_install(struct session_table *t, struct session *s, bool adopt, char
 
 delete_entries:
 	delete_entries(t, s, written, side);
+	detach_session(t, s);
 close_streams:
 	close_streams(t, s, opened);
 release_ports:
@@ -397,6 +415,7 @@ int session_table_insert(struct session_table *t, const struct session_params *p
 	s->id = params->id;
 	s->rtcp_mux = params->rtcp_mux;
 	memcpy(s->legs, params->legs, sizeof(s->legs));
+	s->relay = params->relay;
 	r = assign_ports(t, s, error, len);
 	if (r < 0)
 		goto free_session;
@@ -426,6 +445,7 @@ int session_table_delete(struct session_table *t, uint32_t id)
 	*link = s->bucket_next;
 	t->count--;
 	delete_entries(t, s, s->n_streams, s->n_streams);
+	detach_session(t, s);
 	close_streams(t, s, s->n_streams);
 	release_ports(t, s, s->n_streams);
 	free(s);

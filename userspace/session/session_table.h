@@ -45,6 +45,12 @@ struct session_leg {
 	bool strict_source;
 	uint32_t clock_rate;
 	enum sluice_action action;
+	/*
+	 * The leg speaks SRTP: its streams are marked SLUICE_F_SRTP and written without
+	 * SLUICE_F_STRICT_SOURCE, because the source check and the latch belong to the worker,
+	 * which latches on the first authenticated packet (XDP cannot authenticate).
+	 */
+	bool srtp;
 };
 
 struct session {
@@ -54,6 +60,7 @@ struct session {
 	unsigned n_streams;
 	/* internal RTP, internal RTCP, gateway RTP, gateway RTCP; muxed: internal, gateway */
 	struct session_stream streams[SESSION_MAX_STREAMS];
+	void *relay; /* the data path's state, owned by the ops (session_attach/detach) */
 	struct session *bucket_next;
 };
 
@@ -61,12 +68,21 @@ struct session_params {
 	uint32_t id;
 	bool rtcp_mux;
 	struct session_leg legs[2];
+	void *relay; /* handed to ops->session_attach through session.relay; never freed here */
 };
 
 struct session_map_ops {
 	/* Optional: reserve the stream's port outside BPF (the daemon binds its media socket). */
 	int (*stream_open)(void *userdata, struct session_stream *stream);
 	void (*stream_close)(void *userdata, struct session_stream *stream);
+	/*
+	 * Optional: put the session's streams on the data path, after every stream is open and
+	 * before any stream entry reaches the maps (so XDP hands nothing to a socket nobody
+	 * reads); session_detach undoes it after the stream entries are gone and before the
+	 * streams close. detach must be done with the streams when it returns.
+	 */
+	int (*session_attach)(void *userdata, struct session *session);
+	void (*session_detach)(void *userdata, struct session *session);
 	/* value is NULL for SESSION_MAP_STATS and SESSION_MAP_RTP: write a zeroed entry. */
 	int (*map_update)(void *userdata, enum session_map_id map,
 			  const struct sluice_stream_key *key, const struct sluice_stream *value,
@@ -112,9 +128,11 @@ int session_table_list(const struct session_table *table, const struct session *
 
 /*
  * Rebuild sessions from sluice_streams entries (a restarted daemon adopting pinned maps). Each
- * complete, consistent session is taken over (media opened, missing stats/rtp entries created);
- * the streams of any other session are deleted from the maps and reported through warn.
- * Returns the number of sessions adopted or a negative errno of a failed map or media operation.
+ * complete, consistent session whose streams are all SLUICE_ACT_FORWARD is taken over (media
+ * opened, missing stats/rtp entries created); the streams of any other session (userspace ones
+ * among them: their SRTP keys were never in the maps) are deleted from the maps and reported
+ * through warn. Returns the number of sessions adopted or a negative errno of a failed map or media
+ * operation.
  */
 int session_table_adopt(struct session_table *table, const struct session_map_entry *entries,
 			size_t n_entries, session_adopt_warn_fn warn, void *userdata);

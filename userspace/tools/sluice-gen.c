@@ -7,6 +7,13 @@
  * number, CLOCK_MONOTONIC send time) and filler bytes derived from (stream, packet number), so
  * the sink can verify every byte, count loss, duplicates and reordering, and measure one-way
  * latency on the same host. `sink --echo` reflects every packet back to its source.
+ *
+ * SRTP: `send --srtp SUITE --key B64` protects what it sends, `--rx-srtp SUITE --rx-key B64`
+ * unprotects what a sink (or `send --recv`) receives before verifying it, both with the libsrtp2
+ * engine of sluice's SRTP library, so an end-to-end test checks the relay's engine against an
+ * independent one on every packet. Fault injection for hostile tests sends, for every Nth packet
+ * (--every N), an altered copy just before the genuine packet (bit flips, wrong key, changed
+ * SSRC, absurd CSRC count or extension length, truncation), and --replay resends genuine packets.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,13 +36,18 @@
 #include <sys/socket.h>
 
 #include "common/addr.h"
+#include "daemon/base64.h"
+#include "srtp/srtp.h"
 
 #define GEN_MAGIC	    0x534c474eu /* "SLGN", also the RTCP APP name */
 #define GEN_PROBE_LEN	    20		/* magic, stream, packet number, send time */
 #define GEN_RTP_HDR_LEN	    12
 #define GEN_RTCP_HDR_LEN    8
 #define GEN_RTCP_APP_PT	    204
-#define GEN_MAX_PACKET	    1472 /* one Ethernet frame of IPv4 UDP payload */
+#define GEN_MAX_PACKET	    1472		  /* one Ethernet frame of IPv4 UDP payload */
+#define GEN_BUF_SIZE	    (GEN_MAX_PACKET + 64) /* room for the SRTP trailer */
+#define GEN_COPIES	    3 /* per packet sent: hostile copy, genuine, replayed copy */
+#define GEN_REPLAY_LAG_MAX  4096
 #define GEN_MAX_STREAMS	    65536
 #define GEN_BATCH_MAX	    256
 #define GEN_BITMAP_MAX_BITS (1u << 27) /* per stream: 16 MiB; later packet numbers count as bad */
@@ -157,6 +169,27 @@ struct gen_options {
 	const char *start_after;
 	uint32_t rtp_version; /* send: fault injection, the RTP/RTCP version bits (default 2) */
 	uint32_t truncate;    /* send: fault injection, cut every packet to this many bytes */
+	/* SRTP (libsrtp2 engine): tx protects what send sends, rx unprotects what is received */
+	bool srtp;
+	enum sluice_srtp_suite srtp_suite;
+	const char *srtp_key;
+	bool rx_srtp;
+	enum sluice_srtp_suite rx_srtp_suite;
+	const char *rx_srtp_key;
+	/* send: hostile copies of every Nth packet, sent just before the genuine one */
+	uint32_t every;
+	bool inject;  /* some hostile copy is asked for */
+	int flip_bit; /* 0 none, 1 payload, 2 tag */
+	bool wrong_key;
+	bool ssrc_change;
+	uint32_t csrc_count; /* 0 none: else CC bits, packet cut 4 bytes short of the CSRC list */
+	uint32_t ext_len;    /* 0 none: else X bit and an extension header of this length */
+	bool have_ext_len;
+	uint32_t replay;     /* send: resend every Nth packet (0 none) */
+	uint32_t replay_lag; /* ... the one sent this many packets before */
+	bool have_seq_start;
+	uint32_t seq_start;
+	uint32_t reorder_window; /* send: reverse blocks of K packets around each sequence wrap */
 };
 
 static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
@@ -213,10 +246,15 @@ static void usage(FILE *f)
 	    "                  [--recv] [--recv-expect N] [--recv-timeout SEC] [--ready-file "
 	    "PATH]\n"
 	    "                  [--start-after PATH] [--rtp-version V] [--truncate BYTES]\n"
+	    "                  [--srtp SUITE --key B64] [--rx-srtp SUITE --rx-key B64]\n"
+	    "                  [--every N] [--flip-bit payload|tag] [--wrong-key] [--ssrc-change]\n"
+	    "                  [--csrc-count N] [--ext-len N] [--replay N [--replay-lag L]]\n"
+	    "                  [--seq-start S] [--reorder-window K]\n"
 	    "  sluice-gen sink --bind ADDR --port BASE --streams N [--port-step S]\n"
 	    "                  (--duration SEC | --expect N [--timeout SEC]) [--ssrc-base X] "
 	    "[--rtcp]\n"
 	    "                  [--echo] [--busy-poll] [--ready-file PATH] [--json]\n"
+	    "                  [--rx-srtp SUITE --rx-key B64]\n"
 	    "send: --rate is the total over all streams, --count is per stream; stream i sends "
 	    "from\n"
 	    "  source port BASE+i*step (ephemeral without --src-port) to PORT+i*S. --rtcp sends "
@@ -233,6 +271,15 @@ static void usage(FILE *f)
 	    "  for a file before sending: two endpoints start together without losing packets.\n"
 	    "  Fault injection: --rtp-version sets the version bits, --truncate cuts every "
 	    "packet.\n"
+	    "  SRTP (libsrtp2): --srtp/--key protect what is sent (key||salt base64, SDES style);\n"
+	    "  --rx-srtp/--rx-key unprotect what is received (failures count as srtp_errors).\n"
+	    "  Hostile copies: with --every N, every Nth packet is preceded by an altered copy:\n"
+	    "  --flip-bit payload|tag, --wrong-key (protected with another key), --ssrc-change,\n"
+	    "  --csrc-count N (CC=N, cut 4 bytes short of the CSRCs), --ext-len N (X bit,\n"
+	    "  extension length N), --truncate BYTES (with --every: a cut copy). --replay N sends\n"
+	    "  every Nth packet again after it (--replay-lag L: the one L packets earlier).\n"
+	    "  --seq-start S: first RTP sequence number; --reorder-window K reverses blocks of K\n"
+	    "  packets around every sequence number wrap.\n"
 	    "sink: one socket per stream on BASE+i*step; verifies headers and every payload byte; "
 	    "counts\n"
 	    "  received, lost, duplicates, reordered and bad packets per stream; one-way latency\n"
@@ -272,6 +319,20 @@ enum {
 	OPT_START_AFTER,
 	OPT_RTP_VERSION,
 	OPT_TRUNCATE,
+	OPT_SRTP,
+	OPT_KEY,
+	OPT_RX_SRTP,
+	OPT_RX_KEY,
+	OPT_EVERY,
+	OPT_FLIP_BIT,
+	OPT_WRONG_KEY,
+	OPT_SSRC_CHANGE,
+	OPT_CSRC_COUNT,
+	OPT_EXT_LEN,
+	OPT_REPLAY,
+	OPT_REPLAY_LAG,
+	OPT_SEQ_START,
+	OPT_REORDER_WINDOW,
 	OPT_HELP,
 };
 
@@ -305,6 +366,20 @@ static const struct option long_options[] = {
     {"start-after", required_argument, NULL, OPT_START_AFTER},
     {"rtp-version", required_argument, NULL, OPT_RTP_VERSION},
     {"truncate", required_argument, NULL, OPT_TRUNCATE},
+    {"srtp", required_argument, NULL, OPT_SRTP},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"rx-srtp", required_argument, NULL, OPT_RX_SRTP},
+    {"rx-key", required_argument, NULL, OPT_RX_KEY},
+    {"every", required_argument, NULL, OPT_EVERY},
+    {"flip-bit", required_argument, NULL, OPT_FLIP_BIT},
+    {"wrong-key", no_argument, NULL, OPT_WRONG_KEY},
+    {"ssrc-change", no_argument, NULL, OPT_SSRC_CHANGE},
+    {"csrc-count", required_argument, NULL, OPT_CSRC_COUNT},
+    {"ext-len", required_argument, NULL, OPT_EXT_LEN},
+    {"replay", required_argument, NULL, OPT_REPLAY},
+    {"replay-lag", required_argument, NULL, OPT_REPLAY_LAG},
+    {"seq-start", required_argument, NULL, OPT_SEQ_START},
+    {"reorder-window", required_argument, NULL, OPT_REORDER_WINDOW},
     {"help", no_argument, NULL, OPT_HELP},
     {0},
 };
@@ -414,6 +489,57 @@ static int parse_options(int argc, char **argv, bool sending, struct gen_options
 		case OPT_TRUNCATE:
 			r = parse_u32(optarg, 1, GEN_MAX_PACKET, &o->truncate);
 			break;
+		case OPT_SRTP:
+			r = sluice_srtp_suite_from_name(optarg, &o->srtp_suite);
+			o->srtp = r == 0;
+			break;
+		case OPT_KEY:
+			o->srtp_key = optarg;
+			break;
+		case OPT_RX_SRTP:
+			r = sluice_srtp_suite_from_name(optarg, &o->rx_srtp_suite);
+			o->rx_srtp = r == 0;
+			break;
+		case OPT_RX_KEY:
+			o->rx_srtp_key = optarg;
+			break;
+		case OPT_EVERY:
+			r = parse_u32(optarg, 1, UINT32_MAX, &o->every);
+			break;
+		case OPT_FLIP_BIT:
+			if (strcmp(optarg, "payload") == 0)
+				o->flip_bit = 1;
+			else if (strcmp(optarg, "tag") == 0)
+				o->flip_bit = 2;
+			else
+				r = -EINVAL;
+			break;
+		case OPT_WRONG_KEY:
+			o->wrong_key = true;
+			break;
+		case OPT_SSRC_CHANGE:
+			o->ssrc_change = true;
+			break;
+		case OPT_CSRC_COUNT:
+			r = parse_u32(optarg, 1, 15, &o->csrc_count);
+			break;
+		case OPT_EXT_LEN:
+			r = parse_u32(optarg, 0, 65535, &o->ext_len);
+			o->have_ext_len = r == 0;
+			break;
+		case OPT_REPLAY:
+			r = parse_u32(optarg, 1, UINT32_MAX, &o->replay);
+			break;
+		case OPT_REPLAY_LAG:
+			r = parse_u32(optarg, 0, GEN_REPLAY_LAG_MAX, &o->replay_lag);
+			break;
+		case OPT_SEQ_START:
+			r = parse_u32(optarg, 0, 65535, &o->seq_start);
+			o->have_seq_start = r == 0;
+			break;
+		case OPT_REORDER_WINDOW:
+			r = parse_u32(optarg, 2, 64, &o->reorder_window);
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
@@ -432,6 +558,18 @@ static int parse_options(int argc, char **argv, bool sending, struct gen_options
 	}
 	if (o->streams == 0) {
 		fprintf(stderr, "sluice-gen: --streams is required\n");
+		return -EINVAL;
+	}
+	if (o->srtp != (o->srtp_key != NULL) || o->rx_srtp != (o->rx_srtp_key != NULL)) {
+		fprintf(stderr, "sluice-gen: --srtp needs --key, --rx-srtp needs --rx-key\n");
+		return -EINVAL;
+	}
+	o->inject = o->flip_bit || o->wrong_key || o->ssrc_change || o->csrc_count ||
+		    o->have_ext_len || (o->every && o->truncate);
+	if (o->inject && !o->every)
+		o->every = 1;
+	if ((o->flip_bit || o->wrong_key) && !o->srtp) {
+		fprintf(stderr, "sluice-gen: --flip-bit and --wrong-key need --srtp\n");
 		return -EINVAL;
 	}
 	if (sending) {
@@ -516,7 +654,19 @@ struct send_stream {
 	uint16_t seq_start;
 	uint32_t ts_start;
 	uint32_t ssrc;
-	uint64_t sent; /* packets handed to the kernel (or failed) so far */
+	uint64_t sent;			  /* packets handed to the kernel (or failed) so far */
+	struct sluice_srtp_ctx *srtp;	  /* --srtp: protects the genuine packets */
+	struct sluice_srtp_ctx *wrong;	  /* --wrong-key: protects the hostile copies */
+	uint8_t (*history)[GEN_BUF_SIZE]; /* --replay: the last replay_lag + 1 packets sent */
+	size_t *history_len;
+};
+
+/* What a sender did besides sending its packets. */
+struct send_totals {
+	uint64_t errors;      /* sendmmsg failures */
+	uint64_t injected;    /* hostile copies sent */
+	uint64_t replayed;    /* replayed copies sent */
+	uint64_t srtp_errors; /* packets that could not be protected (sent as they were) */
 };
 
 /* Writes packet `pktno` of stream `index` into buf; returns its length. */
@@ -553,16 +703,109 @@ static size_t build_packet(const struct gen_options *o, const struct send_stream
 	seed = filler_seed(index, pktno);
 	for (i = hdr + GEN_PROBE_LEN; i < len; i++)
 		buf[i] = filler_byte(seed, i);
-	buf[0] = (uint8_t)((buf[0] & 0x3f) | o->rtp_version << 6);
-	if (o->truncate && o->truncate < len)
-		len = o->truncate;
 	return len;
+}
+
+static size_t srtp_protect(const struct gen_options *o, struct sluice_srtp_ctx *ctx, uint8_t *buf,
+			   size_t len, struct send_totals *totals)
+{
+	size_t n = len;
+	int r = o->rtcp ? sluice_srtp_protect_rtcp(ctx, buf, &n, GEN_BUF_SIZE)
+			: sluice_srtp_protect_rtp(ctx, buf, &n, GEN_BUF_SIZE);
+
+	if (r < 0) {
+		totals->srtp_errors++;
+		return len;
+	}
+	return n;
+}
+
+/* The hostile copy of a genuine packet (protected: pkt/len; plain: plain/plain_len). */
+static size_t make_hostile(const struct gen_options *o, struct send_stream *s, const uint8_t *pkt,
+			   size_t len, const uint8_t *plain, size_t plain_len, uint8_t *out,
+			   struct send_totals *totals)
+{
+	size_t hdr = o->rtcp ? GEN_RTCP_HDR_LEN : GEN_RTP_HDR_LEN, n = len;
+
+	if (o->wrong_key) {
+		memcpy(out, plain, plain_len);
+		n = srtp_protect(o, s->wrong, out, plain_len, totals);
+	} else {
+		memcpy(out, pkt, len);
+	}
+	if (o->flip_bit == 1 && n > hdr + 4)
+		out[hdr + 4] ^= 0x01; /* in the (encrypted) payload */
+	else if (o->flip_bit == 2)
+		out[n - 1] ^= 0x80; /* in the authentication tag */
+	if (o->ssrc_change)
+		out[o->rtcp ? 4 : 8] ^= 0x10;
+	if (o->csrc_count) {
+		size_t need = GEN_RTP_HDR_LEN + 4 * (size_t)o->csrc_count;
+
+		out[0] = (uint8_t)((out[0] & 0xf0) | o->csrc_count);
+		if (n > need - 4)
+			n = need - 4; /* 4 bytes short of the CSRC list */
+	}
+	if (o->have_ext_len) {
+		size_t at = GEN_RTP_HDR_LEN + 4 * (size_t)(out[0] & 0x0f);
+
+		out[0] |= 0x10;
+		if (at + 4 <= n)
+			put_be16(out + at + 2, (uint16_t)o->ext_len);
+	}
+	if (o->truncate && o->truncate < n)
+		n = o->truncate;
+	return n;
+}
+
+/* The packet number sent at position pos: --reorder-window reverses blocks near a wrap. */
+static uint32_t position_pktno(const struct gen_options *o, const struct send_stream *s,
+			       uint64_t pos)
+{
+	uint64_t k = o->reorder_window, first, to_wrap;
+
+	if (!k || !o->count)
+		return (uint32_t)pos;
+	first = pos - pos % k;
+	if (first + k > o->count)
+		return (uint32_t)pos;
+	/* Packets from the block's first until the sequence number is 0 again. */
+	to_wrap = (65536 - ((s->seq_start + first) & 0xffff)) & 0xffff;
+	if (to_wrap < 2 * k || 65536 - to_wrap <= k)
+		return (uint32_t)(first + (k - 1 - pos % k));
+	return (uint32_t)pos;
+}
+
+static int srtp_ctx_from_b64(enum sluice_srtp_suite suite, enum sluice_srtp_direction dir,
+			     const char *b64, bool random_key, struct sluice_srtp_ctx **ret)
+{
+	size_t key_len = sluice_srtp_suite_key_len(suite),
+	       salt_len = sluice_srtp_suite_salt_len(suite);
+	uint8_t key[SLUICE_SRTP_MAX_KEY_LEN + SLUICE_SRTP_MAX_SALT_LEN];
+	int r;
+
+	if (random_key)
+		r = getrandom(key, key_len + salt_len, 0) == (ssize_t)(key_len + salt_len) ? 0
+											   : -EIO;
+	else
+		r = base64_decode_exact(b64, key, key_len + salt_len);
+	if (r == 0)
+		r = sluice_srtp_ctx_new(SLUICE_SRTP_LIBSRTP, suite, dir, key, key_len,
+					key + key_len, salt_len, NULL, ret);
+	explicit_bzero(key, sizeof(key));
+	if (r < 0)
+		fprintf(stderr, "sluice-gen: cannot set up SRTP (%s): %s\n",
+			sluice_srtp_suite_name(suite),
+			r == -EINVAL ? "bad key (base64 of key||salt of the suite's length)"
+				     : strerror(-r));
+	return r;
 }
 
 static int send_open_streams(const struct gen_options *o, struct send_stream *streams)
 {
 	uint32_t rnd[2];
 	uint32_t i;
+	int r;
 
 	for (i = 0; i < o->streams; i++) {
 		struct send_stream *s = &streams[i];
@@ -589,42 +832,118 @@ static int send_open_streams(const struct gen_options *o, struct send_stream *st
 		}
 		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 			rnd[0] = rnd[1] = (uint32_t)now_ns() * (i + 1);
-		s->seq_start = (uint16_t)rnd[0];
+		s->seq_start = o->have_seq_start ? (uint16_t)o->seq_start : (uint16_t)rnd[0];
 		s->ts_start = rnd[1];
 		s->ssrc = o->ssrc_base + i;
+		if (o->srtp) {
+			r = srtp_ctx_from_b64(o->srtp_suite, SLUICE_SRTP_OUTBOUND, o->srtp_key,
+					      false, &s->srtp);
+			if (r == 0 && o->wrong_key)
+				r = srtp_ctx_from_b64(o->srtp_suite, SLUICE_SRTP_OUTBOUND, NULL,
+						      true, &s->wrong);
+			if (r < 0)
+				return r;
+		}
+		if (o->replay) {
+			s->history = calloc(o->replay_lag + 1, sizeof(*s->history));
+			s->history_len = calloc(o->replay_lag + 1, sizeof(*s->history_len));
+			if (!s->history || !s->history_len)
+				return -ENOMEM;
+		}
 	}
 	return 0;
 }
 
+static void send_close_streams(const struct gen_options *o, struct send_stream *streams)
+{
+	for (uint32_t i = 0; i < o->streams; i++) {
+		if (streams[i].fd >= 0)
+			close(streams[i].fd);
+		sluice_srtp_ctx_free(streams[i].srtp);
+		sluice_srtp_ctx_free(streams[i].wrong);
+		free(streams[i].history);
+		free(streams[i].history_len);
+	}
+}
+
+/*
+ * The packets of send position pos, in sending order, into bufs/iovs (up to GEN_COPIES): a hostile
+ * copy, the genuine packet, a replayed one. Returns how many.
+ */
+static unsigned build_position(const struct gen_options *o, struct send_stream *s, uint32_t index,
+			       uint64_t pos, uint64_t t, uint8_t (*bufs)[GEN_BUF_SIZE],
+			       struct iovec *iovs, struct send_totals *totals)
+{
+	uint8_t plain[GEN_BUF_SIZE];
+	uint8_t *genuine = bufs[o->inject ? 1 : 0];
+	size_t plain_len, len;
+	unsigned n = 0;
+
+	plain_len = build_packet(o, s, index, position_pktno(o, s, pos), t, plain);
+	memcpy(genuine, plain, plain_len);
+	len = s->srtp ? srtp_protect(o, s->srtp, genuine, plain_len, totals) : plain_len;
+	if (o->inject && pos % o->every == o->every - 1) {
+		iovs[n].iov_base = bufs[0];
+		iovs[n++].iov_len =
+		    make_hostile(o, s, genuine, len, plain, plain_len, bufs[0], totals);
+		totals->injected++;
+	}
+	/* Without --every, the version and truncation faults apply to every packet. */
+	if (!o->every) {
+		genuine[0] = (uint8_t)((genuine[0] & 0x3f) | o->rtp_version << 6);
+		if (o->truncate && o->truncate < len)
+			len = o->truncate;
+	}
+	iovs[n].iov_base = genuine;
+	iovs[n++].iov_len = len;
+	if (o->replay) {
+		size_t slot = pos % (o->replay_lag + 1);
+
+		memcpy(s->history[slot], genuine, len);
+		s->history_len[slot] = len;
+		if (pos % o->replay == o->replay - 1 && pos >= o->replay_lag) {
+			slot = (pos - o->replay_lag) % (o->replay_lag + 1);
+			memcpy(bufs[2], s->history[slot], s->history_len[slot]);
+			iovs[n].iov_base = bufs[2];
+			iovs[n++].iov_len = s->history_len[slot];
+			totals->replayed++;
+		}
+	}
+	return n;
+}
+
 /* Sends up to `want` due packets of one stream with one sendmmsg; returns packets consumed. */
 static uint32_t send_stream_batch(const struct gen_options *o, struct send_stream *s,
-				  uint32_t index, uint32_t want, uint8_t (*bufs)[GEN_MAX_PACKET],
-				  struct mmsghdr *msgs, struct iovec *iovs, uint64_t *errors)
+				  uint32_t index, uint32_t want, uint8_t (*bufs)[GEN_BUF_SIZE],
+				  struct mmsghdr *msgs, struct iovec *iovs,
+				  struct send_totals *totals)
 {
 	uint64_t t = now_ns();
-	uint32_t i, done = 0;
+	uint32_t i, done = 0, n = 0;
 
 	for (i = 0; i < want; i++) {
-		iovs[i].iov_base = bufs[i];
-		iovs[i].iov_len = build_packet(o, s, index, (uint32_t)(s->sent + i), t, bufs[i]);
-		msgs[i].msg_hdr = (struct msghdr){.msg_name = &s->dst,
-						  .msg_namelen = s->dst_len,
-						  .msg_iov = &iovs[i],
-						  .msg_iovlen = 1};
-	}
-	while (done < want) {
-		int n = sendmmsg(s->fd, msgs + done, want - done, 0);
+		unsigned k = build_position(o, s, index, s->sent + i, t, bufs + i * GEN_COPIES,
+					    iovs + n, totals);
 
-		if (n < 0) {
+		for (unsigned j = 0; j < k; j++, n++)
+			msgs[n].msg_hdr = (struct msghdr){.msg_name = &s->dst,
+							  .msg_namelen = s->dst_len,
+							  .msg_iov = &iovs[n],
+							  .msg_iovlen = 1};
+	}
+	while (done < n) {
+		int sent = sendmmsg(s->fd, msgs + done, n - done, 0);
+
+		if (sent < 0) {
 			if (errno == EINTR)
 				continue;
 			/* Skip the packet that failed (ECONNREFUSED, ENOBUFS...): it counts as
 			 * sent. */
-			(*errors)++;
+			totals->errors++;
 			done++;
 			continue;
 		}
-		done += (uint32_t)n;
+		done += (uint32_t)sent;
 	}
 	s->sent += want;
 	return want;
@@ -658,6 +977,8 @@ static int wait_for_file(const char *path)
 
 struct sink_stream {
 	int fd;
+	struct sluice_srtp_ctx *srtp; /* --rx-srtp: unprotects before verifying */
+	uint64_t srtp_errors;	      /* packets that did not unprotect */
 	uint16_t port;
 	bool started;
 	uint32_t ssrc;
@@ -835,6 +1156,30 @@ static void sink_account(const struct gen_options *o, struct sink_stream *stream
 	latency_add(lat, now - get_be64(probe + 12));
 }
 
+/* --rx-srtp: unprotect in place; false (counted) when the packet does not unprotect. */
+static bool sink_unprotect(const struct gen_options *o, struct sink_stream *s, uint8_t *p,
+			   size_t *len)
+{
+	int r = o->rtcp ? sluice_srtp_unprotect_rtcp(s->srtp, p, len)
+			: sluice_srtp_unprotect_rtp(s->srtp, p, len);
+
+	if (r < 0)
+		s->srtp_errors++;
+	return r == 0;
+}
+
+static int sink_open_srtp(const struct gen_options *o, struct sink_stream *streams)
+{
+	for (uint32_t i = 0; o->rx_srtp && i < o->streams; i++) {
+		int r = srtp_ctx_from_b64(o->rx_srtp_suite, SLUICE_SRTP_INBOUND, o->rx_srtp_key,
+					  false, &streams[i].srtp);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* Sends a received batch back to where each packet came from (--echo). */
 static void sink_echo(int fd, struct mmsghdr *msgs, unsigned int n)
 {
@@ -882,7 +1227,7 @@ static void sink_report(const struct gen_options *o, const struct sink_stream *s
 			const struct latency_hist *lat, double elapsed, double cpu, bool complete,
 			const char *prefix, const char *suffix)
 {
-	uint64_t received = 0, lost = 0, dups = 0, reordered = 0, bad = 0, foreign = 0;
+	uint64_t received = 0, lost = 0, dups = 0, reordered = 0, bad = 0, foreign = 0, srtp = 0;
 	double max_us = (double)lat->max_ns / 1000.0;
 	double p50 = fmin(latency_quantile(lat, 0.5), max_us),
 	       p99 = fmin(latency_quantile(lat, 0.99), max_us);
@@ -896,12 +1241,14 @@ static void sink_report(const struct gen_options *o, const struct sink_stream *s
 		reordered += streams[i].reordered;
 		bad += streams[i].bad;
 		foreign += streams[i].foreign;
+		srtp += streams[i].srtp_errors;
 	}
 	if (!o->json) {
 		printf("%sreceived %" PRIu64 " packets on %u streams in %.3f s: lost %" PRIu64
 		       ", duplicates %" PRIu64 ", reordered %" PRIu64 ", bad %" PRIu64
-		       ", foreign %" PRIu64 "%s\n",
+		       ", foreign %" PRIu64 ", srtp errors %" PRIu64 "%s\n",
 		       prefix, received, o->streams, elapsed, lost, dups, reordered, bad, foreign,
+		       srtp,
 		       o->count ? (complete ? " (all expected arrived)" : " (INCOMPLETE)") : "");
 		printf("%sone-way latency (%s sink): p50 %.0f us, p99 %.0f us, max %.0f us, mean "
 		       "%.1f us; "
@@ -914,10 +1261,11 @@ static void sink_report(const struct gen_options *o, const struct sink_stream *s
 	}
 	printf("%s{\"mode\":\"sink\",\"streams\":%u,\"received\":%" PRIu64 ",\"lost\":%" PRIu64
 	       ",\"duplicates\":%" PRIu64 ",\"reordered\":%" PRIu64 ",\"bad\":%" PRIu64
-	       ",\"foreign\":%" PRIu64 ",\"complete\":%s,\"elapsed_s\":%.6f,\"cpu_s\":%.6f,"
+	       ",\"foreign\":%" PRIu64 ",\"srtp_errors\":%" PRIu64
+	       ",\"complete\":%s,\"elapsed_s\":%.6f,\"cpu_s\":%.6f,"
 	       "\"sink_mode\":\"%s\",\"kind\":\"%s\",\"latency_us\":{\"p50\":%.0f,\"p99\":%.0f,"
 	       "\"max\":%.1f,\"mean\":%.1f},\"per_stream\":[",
-	       prefix, o->streams, received, lost, dups, reordered, bad, foreign,
+	       prefix, o->streams, received, lost, dups, reordered, bad, foreign, srtp,
 	       complete ? "true" : "false", elapsed, cpu, o->busy_poll ? "busy-poll" : "blocking",
 	       o->rtcp ? "rtcp" : "rtp", p50, p99, max_us, mean);
 	for (i = 0; i < o->streams; i++) {
@@ -958,7 +1306,7 @@ static int sink_open_streams(const struct gen_options *o, struct sink_stream *st
 }
 
 struct sink_buffers {
-	uint8_t (*data)[GEN_MAX_PACKET + 1];
+	uint8_t (*data)[GEN_BUF_SIZE + 1];
 	struct sockaddr_storage *from;
 	struct iovec *iovs;
 	struct mmsghdr *msgs;
@@ -977,7 +1325,7 @@ static uint64_t sink_drain(const struct gen_options *o, struct sink_stream *stre
 
 		for (i = 0; i < o->batch; i++) {
 			b->iovs[i] =
-			    (struct iovec){.iov_base = b->data[i], .iov_len = GEN_MAX_PACKET + 1};
+			    (struct iovec){.iov_base = b->data[i], .iov_len = GEN_BUF_SIZE + 1};
 			b->msgs[i].msg_hdr = (struct msghdr){.msg_name = &b->from[i],
 							     .msg_namelen = sizeof(b->from[i]),
 							     .msg_iov = &b->iovs[i],
@@ -987,8 +1335,14 @@ static uint64_t sink_drain(const struct gen_options *o, struct sink_stream *stre
 		if (n <= 0)
 			break;
 		t = now_ns();
-		for (i = 0; i < (uint32_t)n; i++)
-			sink_account(o, streams, index, b->data[i], b->msgs[i].msg_len, t, lat);
+		for (i = 0; i < (uint32_t)n; i++) {
+			size_t len = b->msgs[i].msg_len;
+
+			if (streams[index].srtp &&
+			    !sink_unprotect(o, &streams[index], b->data[i], &len))
+				continue;
+			sink_account(o, streams, index, b->data[i], len, t, lat);
+		}
 		if (o->echo)
 			sink_echo(streams[index].fd, b->msgs, (unsigned int)n);
 		total += (uint64_t)n;
@@ -1004,7 +1358,7 @@ static int run_sink(const struct gen_options *o)
 	struct latency_hist *lat = calloc(1, sizeof(*lat));
 	struct epoll_event events[64];
 	struct sink_buffers b = {
-	    .data = malloc((size_t)o->batch * (GEN_MAX_PACKET + 1)),
+	    .data = malloc((size_t)o->batch * (GEN_BUF_SIZE + 1)),
 	    .from = calloc(o->batch, sizeof(struct sockaddr_storage)),
 	    .iovs = calloc(o->batch, sizeof(struct iovec)),
 	    .msgs = calloc(o->batch, sizeof(struct mmsghdr)),
@@ -1028,6 +1382,8 @@ static int run_sink(const struct gen_options *o)
 		goto out_free;
 	}
 	r = sink_open_streams(o, streams, epfd);
+	if (r == 0)
+		r = sink_open_srtp(o, streams);
 	if (r < 0)
 		goto out_close;
 	touch_ready_file(o->ready_file);
@@ -1063,6 +1419,7 @@ out_close:
 	for (i = 0; i < o->streams; i++) {
 		if (streams[i].fd >= 0)
 			close(streams[i].fd);
+		sluice_srtp_ctx_free(streams[i].srtp);
 		free(streams[i].seen);
 	}
 	if (epfd >= 0)
@@ -1103,7 +1460,7 @@ static int receiver_open(const struct gen_options *o, const struct send_stream *
 	rx->opts.echo = false;
 	rx->streams = calloc(o->streams, sizeof(*rx->streams));
 	rx->lat = calloc(1, sizeof(*rx->lat));
-	rx->bufs.data = malloc((size_t)o->batch * (GEN_MAX_PACKET + 1));
+	rx->bufs.data = malloc((size_t)o->batch * (GEN_BUF_SIZE + 1));
 	rx->bufs.from = calloc(o->batch, sizeof(struct sockaddr_storage));
 	rx->bufs.iovs = calloc(o->batch, sizeof(struct iovec));
 	rx->bufs.msgs = calloc(o->batch, sizeof(struct mmsghdr));
@@ -1124,7 +1481,7 @@ static int receiver_open(const struct gen_options *o, const struct send_stream *
 		if (epoll_ctl(rx->epfd, EPOLL_CTL_ADD, senders[i].fd, &ev) < 0)
 			return -errno;
 	}
-	return 0;
+	return sink_open_srtp(o, rx->streams);
 }
 
 static void receiver_close(struct send_receiver *rx, uint32_t n)
@@ -1132,8 +1489,10 @@ static void receiver_close(struct send_receiver *rx, uint32_t n)
 	uint32_t i;
 
 	if (rx->streams)
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			sluice_srtp_ctx_free(rx->streams[i].srtp);
 			free(rx->streams[i].seen);
+		}
 	if (rx->epfd >= 0)
 		close(rx->epfd);
 	free(rx->bufs.msgs);
@@ -1162,24 +1521,28 @@ static bool receiver_poll(struct send_receiver *rx, uint64_t deadline)
 	return sink_complete(&rx->opts, rx->streams);
 }
 
-static void send_report(const struct gen_options *o, uint64_t sent, uint64_t errors, double elapsed,
-			double u, double sy, const struct send_receiver *rx, double rx_elapsed)
+static void send_report(const struct gen_options *o, uint64_t sent,
+			const struct send_totals *totals, double elapsed, double u, double sy,
+			const struct send_receiver *rx, double rx_elapsed)
 {
 	double rate = elapsed > 0 ? (double)sent / elapsed : 0;
 
 	if (o->json)
 		printf("{\"mode\":\"send\",\"streams\":%u,\"sent\":%" PRIu64
-		       ",\"send_errors\":%" PRIu64
+		       ",\"send_errors\":%" PRIu64 ",\"injected\":%" PRIu64 ",\"replayed\":%" PRIu64
+		       ",\"srtp_errors\":%" PRIu64
 		       ",\"elapsed_s\":%.6f,\"rate_pps\":%.1f,\"target_rate_pps\":%.1f,"
 		       "\"cpu_s\":%.6f,\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"payload\":%u,"
-		       "\"kind\":\"%s\"",
-		       o->streams, sent, errors, elapsed, rate, o->rate, u + sy, u, sy, o->payload,
-		       o->rtcp ? "rtcp" : "rtp");
+		       "\"kind\":\"%s\",\"srtp\":%s",
+		       o->streams, sent, totals->errors, totals->injected, totals->replayed,
+		       totals->srtp_errors, elapsed, rate, o->rate, u + sy, u, sy, o->payload,
+		       o->rtcp ? "rtcp" : "rtp", o->srtp ? "true" : "false");
 	else
 		printf("sent %" PRIu64 " packets (%" PRIu64
 		       " errors) on %u streams in %.3f s: %.1f pps "
-		       "(target %.1f), generator CPU %.3f s (user %.3f, sys %.3f)\n",
-		       sent, errors, o->streams, elapsed, rate, o->rate, u + sy, u, sy);
+		       "(target %.1f), generator CPU %.3f s (user %.3f, sys %.3f)%s\n",
+		       sent, totals->errors, o->streams, elapsed, rate, o->rate, u + sy, u, sy,
+		       o->srtp ? ", SRTP" : "");
 	if (rx)
 		sink_report(&rx->opts, rx->streams, rx->lat, rx_elapsed, u + sy,
 			    sink_complete(&rx->opts, rx->streams),
@@ -1192,12 +1555,13 @@ static void send_report(const struct gen_options *o, uint64_t sent, uint64_t err
 static int run_send(const struct gen_options *o)
 {
 	struct send_stream *streams = calloc(o->streams, sizeof(*streams));
-	uint8_t(*bufs)[GEN_MAX_PACKET] = malloc((size_t)o->batch * GEN_MAX_PACKET);
-	struct mmsghdr *msgs = calloc(o->batch, sizeof(*msgs));
-	struct iovec *iovs = calloc(o->batch, sizeof(*iovs));
+	uint8_t(*bufs)[GEN_BUF_SIZE] = malloc((size_t)o->batch * GEN_COPIES * GEN_BUF_SIZE);
+	struct mmsghdr *msgs = calloc((size_t)o->batch * GEN_COPIES, sizeof(*msgs));
+	struct iovec *iovs = calloc((size_t)o->batch * GEN_COPIES, sizeof(*iovs));
+	struct send_totals totals = {0};
 	struct send_receiver rx = {.epfd = -1};
 	double per_stream_rate = o->rate / o->streams, u0, s0, u1, s1, elapsed;
-	uint64_t sent = 0, errors = 0, start, end_ns = UINT64_MAX, t, send_end;
+	uint64_t sent = 0, start, end_ns = UINT64_MAX, t, send_end;
 	uint64_t interval_ns = (uint64_t)(1e9 / o->rate);
 	uint32_t i;
 	int r = 0;
@@ -1250,7 +1614,7 @@ static int run_send(const struct gen_options *o)
 				if (want > o->batch)
 					want = o->batch;
 				sent += send_stream_batch(o, s, i, (uint32_t)want, bufs, msgs, iovs,
-							  &errors);
+							  &totals);
 				any_sent = true;
 			}
 		}
@@ -1274,14 +1638,12 @@ static int run_send(const struct gen_options *o)
 		}
 	}
 	cpu_seconds(&u1, &s1);
-	send_report(o, sent, errors, elapsed, u1 - u0, s1 - s0, o->recv ? &rx : NULL,
+	send_report(o, sent, &totals, elapsed, u1 - u0, s1 - s0, o->recv ? &rx : NULL,
 		    (double)(now_ns() - start) / 1e9);
 out_close:
 	if (o->recv)
 		receiver_close(&rx, o->streams);
-	for (i = 0; i < o->streams; i++)
-		if (streams[i].fd >= 0)
-			close(streams[i].fd);
+	send_close_streams(o, streams);
 out_free:
 	free(iovs);
 	free(msgs);
@@ -1289,7 +1651,7 @@ out_free:
 	free(streams);
 	if (r < 0)
 		return 1;
-	return errors ? 1 : 0;
+	return totals.errors ? 1 : 0;
 }
 
 int main(int argc, char **argv)

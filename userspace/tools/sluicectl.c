@@ -26,21 +26,31 @@ typedef void (*printer_fn)(const struct jv *reply);
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: sluicectl [--socket PATH] [--json] COMMAND\n"
-		"\n"
-		"Commands:\n"
-		"  session add --id N --internal ADDR[:PORT] --gateway ADDR[:PORT]\n"
-		"              [--internal-remote ADDR:PORT] [--gateway-remote ADDR:PORT]\n"
-		"              [--rtcp-mux] [--no-strict-source] [--clock-rate N] [--userspace]\n"
-		"  session del N\n"
-		"  session show N\n"
-		"  sessions\n"
-		"  stats\n"
-		"\n"
-		"A PORT of 0 or none: the daemon allocates one. IPv6: [2001:db8::1]:30000.\n"
-		"Default socket: %s\n",
-		CONFIG_DEFAULT_ADMIN_SOCKET);
+	fprintf(
+	    out,
+	    "Usage: sluicectl [--socket PATH] [--json] COMMAND\n"
+	    "\n"
+	    "Commands:\n"
+	    "  session add --id N --internal ADDR[:PORT] --gateway ADDR[:PORT]\n"
+	    "              [--internal-remote ADDR:PORT] [--gateway-remote ADDR:PORT]\n"
+	    "              [--rtcp-mux] [--no-strict-source] [--clock-rate N] [--userspace]\n"
+	    "              [--internal-srtp SUITE [--internal-rx-key B64] [--internal-tx-key B64]\n"
+	    "               [--internal-rx-mki ID:LEN] [--internal-tx-mki ID:LEN]]\n"
+	    "              [--gateway-srtp SUITE [--gateway-rx-key B64] [--gateway-tx-key B64]\n"
+	    "               [--gateway-rx-mki ID:LEN] [--gateway-tx-mki ID:LEN]]\n"
+	    "  session rekey N --leg internal|gateway [--rx-key B64] [--tx-key B64]\n"
+	    "              [--rx-mki ID:LEN] [--tx-mki ID:LEN]\n"
+	    "  session del N\n"
+	    "  session show N\n"
+	    "  sessions\n"
+	    "  stats\n"
+	    "\n"
+	    "A PORT of 0 or none: the daemon allocates one. IPv6: [2001:db8::1]:30000.\n"
+	    "SRTP keys are base64 of key||salt (SDES inline keys); a tx key not given is "
+	    "generated\n"
+	    "by the daemon and printed once.\n"
+	    "Default socket: %s\n",
+	    CONFIG_DEFAULT_ADMIN_SOCKET);
 }
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -112,12 +122,37 @@ static int exchange(int fd, const char *request, char **ret_reply)
 	return 0;
 }
 
+static void print_added_srtp(const char *leg, const struct jv *srtp)
+{
+	if (!srtp || srtp->type != JV_OBJECT) {
+		printf("  %-9s plain RTP\n", leg);
+		return;
+	}
+	printf("  %-9s SRTP %s, rx key %s\n", leg, jv_text(srtp, "suite"),
+	       strcmp(jv_text(srtp, "rx_key"), "true") == 0 ? "set" : "not set (srtp_no_key)");
+	if (jv_get(srtp, "tx_key"))
+		printf("  %-9s generated tx key: %s\n", "", jv_text(srtp, "tx_key"));
+}
+
 static void print_added(const struct jv *reply)
 {
 	const struct jv *s = jv_get(reply, "session");
 
-	printf("Session %s added: internal %s, gateway %s, rtcp-mux %s\n", jv_text(s, "id"),
-	       jv_text(s, "internal"), jv_text(s, "gateway"), jv_text(s, "rtcp_mux"));
+	printf("Session %s added: internal %s, gateway %s, rtcp-mux %s, %s\n", jv_text(s, "id"),
+	       jv_text(s, "internal"), jv_text(s, "gateway"), jv_text(s, "rtcp_mux"),
+	       jv_text(s, "action"));
+	print_added_srtp("internal", jv_get(s, "internal_srtp"));
+	print_added_srtp("gateway", jv_get(s, "gateway_srtp"));
+}
+
+static void print_rekeyed(const struct jv *reply)
+{
+	printf("Session %s, %s leg: rx %s, tx %s%s\n", jv_text(reply, "id"), jv_text(reply, "leg"),
+	       strcmp(jv_text(reply, "rx_rekeyed"), "true") == 0 ? "rekeyed" : "unchanged",
+	       strcmp(jv_text(reply, "tx_rekeyed"), "true") == 0 ? "rekeyed" : "unchanged",
+	       strcmp(jv_text(reply, "applied"), "true") == 0
+		   ? ""
+		   : " (taken over with the next packet of that direction)");
 }
 
 static void print_deleted(const struct jv *reply)
@@ -129,14 +164,15 @@ static void print_sessions(const struct jv *reply)
 {
 	const struct jv *list = jv_get(reply, "sessions");
 
-	printf("%-10s %-4s %-26s %-26s %-26s %-26s %s\n", "ID", "MUX", "INTERNAL",
-	       "INTERNAL REMOTE", "GATEWAY", "GATEWAY REMOTE", "ACTION");
+	printf("%-10s %-4s %-26s %-26s %-26s %-26s %-10s %s\n", "ID", "MUX", "INTERNAL",
+	       "INTERNAL REMOTE", "GATEWAY", "GATEWAY REMOTE", "ACTION", "SRTP (INTERNAL/GATEWAY)");
 	for (const struct jv *s = list ? list->child : NULL; s; s = s->next) {
 		const struct jv *in = jv_get(s, "internal"), *gw = jv_get(s, "gateway");
 
-		printf("%-10s %-4s %-26s %-26s %-26s %-26s %s\n", jv_text(s, "id"),
+		printf("%-10s %-4s %-26s %-26s %-26s %-26s %-10s %s/%s\n", jv_text(s, "id"),
 		       jv_text(s, "rtcp_mux"), jv_text(in, "local"), jv_text(in, "remote"),
-		       jv_text(gw, "local"), jv_text(gw, "remote"), jv_text(in, "action"));
+		       jv_text(gw, "local"), jv_text(gw, "remote"), jv_text(in, "action"),
+		       jv_text(in, "srtp"), jv_text(gw, "srtp"));
 	}
 }
 
@@ -157,19 +193,22 @@ static const char *drops_text(const struct jv *drops, char *buf, size_t len)
 
 static void print_stream(const char *leg, const struct jv *st)
 {
-	const struct jv *rx = jv_get(st, "userspace_rx"), *rtp = jv_get(st, "rtp");
+	const struct jv *us = jv_get(st, "userspace"), *rtp = jv_get(st, "rtp");
 	char drops[512];
 
-	printf("%-9s %-5s %-26s %-26s %-4s %-10s %-12s %-12s %-10s %s\n", leg, jv_text(st, "kind"),
-	       jv_text(st, "local"), jv_text(st, "remote"), jv_text(st, "latched"),
-	       jv_text(st, "action"), jv_text(st, "packets"), jv_text(st, "bytes"),
-	       jv_text(st, "last_seen_ms"), jv_text(rx, "packets"));
+	printf("%-9s %-5s %-26s %-26s %-4s %-10s %-12s %-12s %-10s %-10s %s\n", leg,
+	       jv_text(st, "kind"), jv_text(st, "local"), jv_text(st, "remote"),
+	       jv_text(st, "latched"), jv_text(st, "action"), jv_text(st, "packets"),
+	       jv_text(st, "bytes"), jv_text(st, "last_seen_ms"), jv_text(us, "rx"),
+	       jv_text(us, "tx"));
 	if (rtp)
 		printf("%-15s rtp: ssrc %s received %s expected %s lost %s jitter %s (%s ms)\n", "",
 		       jv_text(rtp, "ssrc"), jv_text(rtp, "received"), jv_text(rtp, "expected"),
 		       jv_text(rtp, "lost"), jv_text(rtp, "jitter"), jv_text(rtp, "jitter_ms"));
 	if (strcmp(drops_text(jv_get(st, "drops"), drops, sizeof(drops)), "-") != 0)
-		printf("%-15s drops: %s\n", "", drops);
+		printf("%-15s drops (XDP): %s\n", "", drops);
+	if (strcmp(drops_text(jv_get(us, "drops"), drops, sizeof(drops)), "-") != 0)
+		printf("%-15s drops (worker): %s\n", "", drops);
 }
 
 static void print_session(const struct jv *reply)
@@ -177,13 +216,20 @@ static void print_session(const struct jv *reply)
 	const struct jv *s = jv_get(reply, "session"), *legs = jv_get(s, "legs");
 
 	printf("Session %s (rtcp-mux %s)\n", jv_text(s, "id"), jv_text(s, "rtcp_mux"));
-	for (const struct jv *leg = legs ? legs->child : NULL; leg; leg = leg->next)
-		printf("  %-9s local %s, signalled remote %s, strict source %s, clock %s Hz, %s\n",
+	for (const struct jv *leg = legs ? legs->child : NULL; leg; leg = leg->next) {
+		const struct jv *srtp = jv_get(leg, "srtp");
+
+		printf("  %-9s local %s, signalled remote %s, strict source %s, clock %s Hz, %s, "
+		       "%s%s\n",
 		       jv_text(leg, "leg"), jv_text(leg, "local"), jv_text(leg, "signalled_remote"),
 		       jv_text(leg, "strict_source"), jv_text(leg, "clock_rate"),
-		       jv_text(leg, "action"));
-	printf("\n%-9s %-5s %-26s %-26s %-4s %-10s %-12s %-12s %-10s %s\n", "LEG", "KIND", "LOCAL",
-	       "REMOTE", "LAT", "ACTION", "PACKETS", "BYTES", "AGE MS", "USERSPACE RX");
+		       jv_text(leg, "action"),
+		       srtp && srtp->type == JV_OBJECT ? "SRTP " : "plain RTP",
+		       srtp && srtp->type == JV_OBJECT ? jv_text(srtp, "suite") : "");
+	}
+	printf("\n%-9s %-5s %-26s %-26s %-4s %-10s %-12s %-12s %-10s %-10s %s\n", "LEG", "KIND",
+	       "LOCAL", "REMOTE", "LAT", "ACTION", "PACKETS", "BYTES", "AGE MS", "WORKER RX",
+	       "WORKER TX");
 	for (const struct jv *leg = legs ? legs->child : NULL; leg; leg = leg->next) {
 		const struct jv *streams = jv_get(leg, "streams");
 
@@ -204,8 +250,18 @@ static void print_stats(const struct jv *reply)
 	printf("\n%-20s %16s\n", "DROP REASON", "PACKETS");
 	for (const struct jv *d = drops ? drops->child : NULL; d; d = d->next)
 		printf("%-20s %16s\n", d->key, d->text ? d->text : "-");
-	printf("\nfib_no_neigh %s, userspace_rx_packets %s\n", jv_text(reply, "fib_no_neigh"),
-	       jv_text(reply, "userspace_rx_packets"));
+	printf("\nfib_no_neigh %s\n", jv_text(reply, "fib_no_neigh"));
+	{
+		const struct jv *us = jv_get(reply, "userspace"), *ud = jv_get(us, "drops");
+
+		printf(
+		    "\nuserspace (%s io_uring workers): rx %s, tx %s, enobufs %s, send_errors %s\n",
+		    jv_text(us, "workers"), jv_text(us, "rx"), jv_text(us, "tx"),
+		    jv_text(us, "enobufs"), jv_text(us, "send_errors"));
+		printf("%-22s %16s\n", "WORKER DROP REASON", "PACKETS");
+		for (const struct jv *d = ud ? ud->child : NULL; d; d = d->next)
+			printf("%-22s %16s\n", d->key, d->text ? d->text : "-");
+	}
 	printf("sessions: %s active, %s total, %s max\n", jv_text(sessions, "active"),
 	       jv_text(sessions, "total"), jv_text(sessions, "max"));
 }
@@ -234,7 +290,22 @@ static int build_add(int argc, char **argv, char *request)
 	    {"no-strict-source", no_argument, NULL, 'n'},
 	    {"clock-rate", required_argument, NULL, 'c'},
 	    {"userspace", no_argument, NULL, 'u'},
+	    {"internal-srtp", required_argument, NULL, 1000},
+	    {"internal-rx-key", required_argument, NULL, 1001},
+	    {"internal-tx-key", required_argument, NULL, 1002},
+	    {"internal-rx-mki", required_argument, NULL, 1003},
+	    {"internal-tx-mki", required_argument, NULL, 1004},
+	    {"gateway-srtp", required_argument, NULL, 1005},
+	    {"gateway-rx-key", required_argument, NULL, 1006},
+	    {"gateway-tx-key", required_argument, NULL, 1007},
+	    {"gateway-rx-mki", required_argument, NULL, 1008},
+	    {"gateway-tx-mki", required_argument, NULL, 1009},
 	    {0},
+	};
+	static const char *const srtp_keys[] = {
+	    "internal_srtp",   "internal_rx_key", "internal_tx_key", "internal_rx_mki",
+	    "internal_tx_mki", "gateway_srtp",	  "gateway_rx_key",  "gateway_tx_key",
+	    "gateway_rx_mki",  "gateway_tx_mki",
 	};
 	bool has_id = false, has_internal = false, has_gateway = false;
 	int c, r = 0;
@@ -274,7 +345,10 @@ static int build_add(int argc, char **argv, char *request)
 			r = append(request, "action", "userspace");
 			break;
 		default:
-			return -EINVAL;
+			if (c < 1000 || c > 1009)
+				return -EINVAL;
+			r = append(request, srtp_keys[c - 1000], optarg);
+			break;
 		}
 	}
 	if (r < 0) {
@@ -283,6 +357,52 @@ static int build_add(int argc, char **argv, char *request)
 	}
 	if (optind < argc || !has_id || !has_internal || !has_gateway) {
 		die("session add needs --id, --internal and --gateway (and nothing else)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* `session rekey N --leg L [--rx-key B64] [--tx-key B64] [--rx-mki ID:LEN] [--tx-mki ID:LEN]` */
+static int build_rekey(int argc, char **argv, char *request)
+{
+	static const struct option options[] = {
+	    {"leg", required_argument, NULL, 'l'},    {"rx-key", required_argument, NULL, 'r'},
+	    {"tx-key", required_argument, NULL, 't'}, {"rx-mki", required_argument, NULL, 'R'},
+	    {"tx-mki", required_argument, NULL, 'T'}, {0},
+	};
+	bool has_leg = false;
+	int c, r = 0;
+
+	if (argc < 2 || !argv[1][0] || strspn(argv[1], "0123456789") != strlen(argv[1])) {
+		die("session rekey needs the session id first");
+		return -EINVAL;
+	}
+	snprintf(request, REQUEST_MAX, "session rekey id=%s", argv[1]);
+	optind = 2;
+	while (r == 0 && (c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			has_leg = true;
+			r = append(request, "leg", optarg);
+			break;
+		case 'r':
+			r = append(request, "rx_key", optarg);
+			break;
+		case 't':
+			r = append(request, "tx_key", optarg);
+			break;
+		case 'R':
+			r = append(request, "rx_mki", optarg);
+			break;
+		case 'T':
+			r = append(request, "tx_mki", optarg);
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (r < 0 || optind < argc || !has_leg) {
+		die("session rekey N --leg internal|gateway [--rx-key B64] [--tx-key B64]");
 		return -EINVAL;
 	}
 	return 0;
@@ -302,6 +422,9 @@ static int build_request(int argc, char **argv, char *request, printer_fn *ret_p
 	} else if (strcmp(cmd, "session") == 0 && strcmp(sub, "add") == 0) {
 		*ret_printer = print_added;
 		return build_add(argc - 1, argv + 1, request);
+	} else if (strcmp(cmd, "session") == 0 && strcmp(sub, "rekey") == 0) {
+		*ret_printer = print_rekeyed;
+		return build_rekey(argc - 1, argv + 1, request);
 	} else if (strcmp(cmd, "session") == 0 && argc == 3 &&
 		   (strcmp(sub, "del") == 0 || strcmp(sub, "show") == 0) &&
 		   strspn(argv[2], "0123456789") == strlen(argv[2]) && argv[2][0]) {

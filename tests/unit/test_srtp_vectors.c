@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Published SRTP known answers through sluice's own code: RFC 3711 B.2 keystream, B.3 key
+ * Published SRTP known answers through sluice's own code: RFC 3711 B.2 keystream (also through
+ * the OpenSSL engine's short and long AES-CM paths), B.3 key
  * derivation, the NIST SP 800-135 SRTP-KDF vector, whole-packet AES_CM_128_HMAC_SHA1_80 SRTP and
  * SRTCP (both engines), and the RFC 7714 section 16 AEAD_AES_128_GCM packet (OpenSSL engine from
  * session keys; libsrtp2's own GCM cipher, since the vector gives session keys only).
@@ -167,6 +168,40 @@ static void test_whole_packet_libsrtp(void **state)
 static const char *gcm_key = "000102030405060708090a0b0c0d0e0f";
 static const char *gcm_salt = "517569642070726f2071756f";
 static const char *gcm_header = "8040f17b8041f8d35501a0b2";
+/*
+ * The same B.2 keystream through the OpenSSL engine: with SSRC 0, SEQ 0 and ROC 0 the IV is the
+ * session salt, so protecting a zero payload yields the keystream. Short payloads take the AES-ECB
+ * keystream path and longer ones AES-CTR; both must give B.2 and srtp_aes_cm_keystream().
+ */
+static void test_rfc3711_b2_keystream_engine(void **state)
+{
+	static const size_t lens[] = {1, 15, 16, 17, 48, 511, 512, 513, 600, 1400};
+	struct srtp_session_keys keys = {0};
+	struct sluice_srtp_ctx *out;
+	uint8_t buf[12 + 1400 + 16], want[1400], iv[16];
+
+	unhex("2B7E151628AED2A6ABF7158809CF4F3C", keys.enc, sizeof(keys.enc));
+	unhex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD", keys.salt, sizeof(keys.salt));
+	unhex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD0000", iv, sizeof(iv));
+	memset(keys.auth, 0x42, sizeof(keys.auth));
+	assert_int_equal(srtp_aes_cm_keystream(keys.enc, 16, iv, want, sizeof(want)), 0);
+	assert_hex_equal(want, "E03EAD0935C95E80E166B16DD92B4EB4D23513162B02D0F72A43A2FE4A5F97AB"
+			       "41E95B3BB0A2E8DD477901E4FCA894C0");
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t len = make_rtp(buf, 0, 0, 0, lens[i]);
+
+		/* a fresh context per length: SEQ 0 once each */
+		assert_int_equal(srtp_openssl_ctx_new_session(SLUICE_SRTP_AES_CM_128_HMAC_SHA1_80,
+							      SLUICE_SRTP_OUTBOUND, &keys, &keys,
+							      NULL, &out),
+				 0);
+		assert_int_equal(sluice_srtp_protect_rtp(out, buf, &len, sizeof(buf)), 0);
+		assert_int_equal(len, 12 + lens[i] + 10);
+		assert_memory_equal(buf + 12, want, lens[i]);
+		sluice_srtp_ctx_free(out);
+	}
+}
+
 static const char *gcm_payload = "Gallia est omnis divisa in partes tres";
 static const char *gcm_cipher = "f24de3a3fb34de6cacba861c9d7e4bcabe633bd50d294e6f42a5f47a51c7d19b"
 				"36de3adf8833";
@@ -284,6 +319,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rfc3711_b2_keystream),
+	    cmocka_unit_test(test_rfc3711_b2_keystream_engine),
 	    cmocka_unit_test(test_rfc3711_b3_kdf),
 	    cmocka_unit_test(test_rfc3711_b3_session_keys),
 	    cmocka_unit_test(test_nist_sp800_135_kdf),

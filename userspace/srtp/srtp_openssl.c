@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * The OpenSSL engine: SRTP/SRTCP on OpenSSL 3 EVP. Algorithms are fetched once per process; each
- * context keeps keyed EVP_CIPHER_CTX and EVP_MAC_CTX objects per packet kind and only re-inits them
- * with a new IV (cipher) or no key (HMAC, which restarts from the stored keyed state), so the per
- * packet path allocates nothing and fetches nothing of its own. Replay/ROC/SRTCP index bookkeeping
- * is the shared srtp_replay code, per SSRC, in a fixed table of SLUICE_SRTP_MAX_STREAMS slots.
+ * context keeps keyed EVP objects per packet kind, so the per packet path fetches nothing, takes no
+ * lock and allocates nothing of its own. What is done per packet was chosen by measurement on
+ * OpenSSL 3.0 (docs/srtp.md, "Benchmark"):
+ *  - HMAC-SHA1 restarts from SHA-1 states precomputed over the ipad and opad blocks at keying
+ *    (EVP_MD_CTX_copy_ex): the same two state copies EVP_MAC_init/final make, minus their layers.
+ *  - AES-CM payloads up to CM_SHORT_MAX octets are XORed with a keystream made by one AES-ECB call
+ *    over the counter blocks: an IV re-init of the AES-CTR context costs more than the AES itself
+ *    at these sizes. Longer payloads use AES-CTR with only the IV re-initialised.
+ *  - AES-GCM re-initialises only the IV; the tag goes in and out through prebuilt OSSL_PARAMs.
+ * Everything stays within EVP, so the FIPS provider can serve it. Replay/ROC/SRTCP index
+ * bookkeeping is the shared srtp_replay code, per SSRC, in a fixed table of
+ * SLUICE_SRTP_MAX_STREAMS slots.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,12 +26,20 @@
 #include "srtp_internal.h"
 #include "srtp_replay.h"
 
-#define HMAC_SHA1_LEN 20
-#define GCM_IV_LEN    12
+#define HMAC_SHA1_LEN	20
+#define SHA1_BLOCK_LEN	64
+#define GCM_IV_LEN	12
+#define GCM_TAG_LEN	16
+#define AES_BLOCK_LEN	16
+#define CM_SHORT_BLOCKS 32 /* crossover measured at about 500-700 octets */
+#define CM_SHORT_MAX	(CM_SHORT_BLOCKS * AES_BLOCK_LEN)
 
 struct ossl_xform {
 	EVP_CIPHER_CTX *cipher; /* keyed; AES-CTR (AES-CM suites) or AES-GCM */
-	EVP_MAC_CTX *mac;	/* keyed HMAC-SHA1; NULL for AEAD suites */
+	EVP_CIPHER_CTX *ecb;	/* keyed AES-ECB, short AES-CM keystreams; NULL for AEAD */
+	EVP_MD_CTX *hmac_inner; /* SHA-1 after K ^ ipad; NULL for AEAD suites */
+	EVP_MD_CTX *hmac_outer; /* SHA-1 after K ^ opad */
+	EVP_MD_CTX *hmac_work;	/* per packet copy of one of the two */
 	uint8_t salt[SLUICE_SRTP_MAX_SALT_LEN];
 	uint8_t tag_len;
 };
@@ -43,8 +59,8 @@ struct ossl_state {
 
 /* Fetched once, shared read-only by every context and thread. */
 static struct {
-	EVP_CIPHER *ctr128, *ctr256, *gcm128, *gcm256;
-	EVP_MAC *hmac;
+	EVP_CIPHER *ctr128, *ctr256, *ecb128, *ecb256, *gcm128, *gcm256;
+	EVP_MD *sha1;
 	bool ok;
 } algs;
 static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
@@ -53,28 +69,52 @@ static void algs_fetch(void)
 {
 	algs.ctr128 = EVP_CIPHER_fetch(NULL, "AES-128-CTR", NULL);
 	algs.ctr256 = EVP_CIPHER_fetch(NULL, "AES-256-CTR", NULL);
+	algs.ecb128 = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+	algs.ecb256 = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
 	algs.gcm128 = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
 	algs.gcm256 = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
-	algs.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	algs.ok = algs.ctr128 && algs.ctr256 && algs.gcm128 && algs.gcm256 && algs.hmac;
+	algs.sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+	algs.ok = algs.ctr128 && algs.ctr256 && algs.ecb128 && algs.ecb256 && algs.gcm128 &&
+		  algs.gcm256 && algs.sha1;
 }
 
 static void xform_clear(struct ossl_xform *x)
 {
+	/* the provider contexts wipe their key schedules and SHA-1 states when freed */
 	EVP_CIPHER_CTX_free(x->cipher);
-	EVP_MAC_CTX_free(x->mac);
+	EVP_CIPHER_CTX_free(x->ecb);
+	EVP_MD_CTX_free(x->hmac_inner);
+	EVP_MD_CTX_free(x->hmac_outer);
+	EVP_MD_CTX_free(x->hmac_work);
 	OPENSSL_cleanse(x, sizeof(*x));
+}
+
+/* SHA-1 state after one block of key XOR pad (RFC 2104; the key is shorter than a block). */
+static EVP_MD_CTX *hmac_pad_state(const uint8_t key[static SRTP_AUTH_KEY_LEN], uint8_t pad)
+{
+	uint8_t block[SHA1_BLOCK_LEN];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok;
+
+	if (!md)
+		return NULL;
+	memset(block, pad, sizeof(block));
+	for (size_t i = 0; i < SRTP_AUTH_KEY_LEN; i++)
+		block[i] ^= key[i];
+	ok = EVP_DigestInit_ex2(md, algs.sha1, NULL) == 1 &&
+	     EVP_DigestUpdate(md, block, sizeof(block)) == 1;
+	OPENSSL_cleanse(block, sizeof(block));
+	if (!ok) {
+		EVP_MD_CTX_free(md);
+		return NULL;
+	}
+	return md;
 }
 
 static int xform_init(struct ossl_xform *x, const struct srtp_suite_info *s, bool encrypt,
 		      const struct srtp_session_keys *keys, uint8_t tag_len)
 {
 	EVP_CIPHER *alg;
-	char digest[] = "SHA1";
-	OSSL_PARAM params[] = {
-	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-	    OSSL_PARAM_construct_end(),
-	};
 
 	if (s->aead)
 		alg = s->key_len == 16 ? algs.gcm128 : algs.gcm256;
@@ -91,8 +131,16 @@ static int xform_init(struct ossl_xform *x, const struct srtp_suite_info *s, boo
 		goto fail;
 	if (s->aead)
 		return 0;
-	x->mac = EVP_MAC_CTX_new(algs.hmac);
-	if (!x->mac || EVP_MAC_init(x->mac, keys->auth, HMAC_SHA1_LEN, params) != 1)
+	x->ecb = EVP_CIPHER_CTX_new();
+	if (!x->ecb ||
+	    EVP_CipherInit_ex2(x->ecb, s->key_len == 16 ? algs.ecb128 : algs.ecb256, keys->enc,
+			       NULL, 1, NULL) != 1 ||
+	    EVP_CIPHER_CTX_set_padding(x->ecb, 0) != 1)
+		goto fail;
+	x->hmac_inner = hmac_pad_state(keys->auth, 0x36);
+	x->hmac_outer = hmac_pad_state(keys->auth, 0x5c);
+	x->hmac_work = EVP_MD_CTX_new();
+	if (!x->hmac_inner || !x->hmac_outer || !x->hmac_work)
 		goto fail;
 	return 0;
 fail:
@@ -242,39 +290,85 @@ static void gcm_iv(uint8_t iv[GCM_IV_LEN], const uint8_t salt[12], uint32_t ssrc
 		iv[i] = n[i] ^ salt[i];
 }
 
+/*
+ * AES-CM of a short payload: one AES-ECB call turns the counter blocks IV + i (the low 16 bits of
+ * the IV are zero, so i never carries) into keystream, which is XORed in.
+ */
+static int cm_crypt_short(struct ossl_xform *x, const uint8_t iv[static AES_BLOCK_LEN], uint8_t *p,
+			  size_t len)
+{
+	uint8_t ks[CM_SHORT_MAX] __attribute__((aligned(16)));
+	size_t blocks = (len + AES_BLOCK_LEN - 1) / AES_BLOCK_LEN, i = 0;
+	int outl;
+
+	for (size_t b = 0; b < blocks; b++) {
+		memcpy(ks + b * AES_BLOCK_LEN, iv, AES_BLOCK_LEN - 2);
+		ks[b * AES_BLOCK_LEN + 14] = (uint8_t)(b >> 8);
+		ks[b * AES_BLOCK_LEN + 15] = (uint8_t)b;
+	}
+	if (EVP_EncryptUpdate(x->ecb, ks, &outl, ks, (int)(blocks * AES_BLOCK_LEN)) != 1)
+		return -EIO;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, k;
+
+		memcpy(&w, p + i, 8);
+		memcpy(&k, ks + i, 8);
+		w ^= k;
+		memcpy(p + i, &w, 8);
+	}
+	for (; i < len; i++)
+		p[i] ^= ks[i];
+	explicit_bzero(ks, blocks * AES_BLOCK_LEN); /* no keystream left on the stack */
+	return 0;
+}
+
 static int cm_crypt(struct ossl_xform *x, uint32_t ssrc, uint64_t index, uint8_t *p, size_t len)
 {
-	uint8_t iv[16];
+	uint8_t iv[AES_BLOCK_LEN];
 	int outl;
 
 	if (!len)
 		return 0;
 	cm_iv(iv, x->salt, ssrc, index);
+	if (len <= CM_SHORT_MAX)
+		return cm_crypt_short(x, iv, p, len);
 	if (EVP_CipherInit_ex2(x->cipher, NULL, NULL, iv, -1, NULL) != 1 ||
 	    EVP_CipherUpdate(x->cipher, p, &outl, p, (int)len) != 1)
 		return -EIO;
 	return 0;
 }
 
-/* HMAC-SHA1 over data, then over the optional 4-octet ROC (RTP only). */
+/*
+ * HMAC-SHA1 over data, then over the optional 4-octet ROC (RTP only), restarted from the keyed
+ * inner and outer states. (OpenSSL 3.0 allocates inside EVP_MD_CTX_copy_ex; so does every other
+ * EVP way to restart a digest, EVP_MAC_init included. See docs/srtp.md.)
+ */
 static int hmac_sha1(struct ossl_xform *x, const uint8_t *data, size_t len, const uint8_t *roc,
-		     uint8_t out[HMAC_SHA1_LEN])
+		     uint8_t out[static HMAC_SHA1_LEN])
 {
-	size_t outl;
+	uint8_t inner[HMAC_SHA1_LEN];
 
-	if (EVP_MAC_init(x->mac, NULL, 0, NULL) != 1 || EVP_MAC_update(x->mac, data, len) != 1)
+	if (EVP_MD_CTX_copy_ex(x->hmac_work, x->hmac_inner) != 1 ||
+	    EVP_DigestUpdate(x->hmac_work, data, len) != 1)
 		return -EIO;
-	if (roc && EVP_MAC_update(x->mac, roc, 4) != 1)
+	if (roc && EVP_DigestUpdate(x->hmac_work, roc, 4) != 1)
 		return -EIO;
-	if (EVP_MAC_final(x->mac, out, &outl, HMAC_SHA1_LEN) != 1)
+	if (EVP_DigestFinal_ex(x->hmac_work, inner, NULL) != 1 ||
+	    EVP_MD_CTX_copy_ex(x->hmac_work, x->hmac_outer) != 1 ||
+	    EVP_DigestUpdate(x->hmac_work, inner, sizeof(inner)) != 1 ||
+	    EVP_DigestFinal_ex(x->hmac_work, out, NULL) != 1)
 		return -EIO;
 	return 0;
 }
 
-static int gcm_seal(struct ossl_xform *x, const uint8_t iv[GCM_IV_LEN], const uint8_t *aad,
+static int gcm_seal(struct ossl_xform *x, const uint8_t iv[static GCM_IV_LEN], const uint8_t *aad,
 		    size_t aad_len, const uint8_t *aad2, size_t aad2_len, uint8_t *p, size_t len,
 		    uint8_t *tag)
 {
+	OSSL_PARAM get_tag[] = {
+	    OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, x->tag_len),
+	    OSSL_PARAM_construct_end(),
+	};
 	int outl;
 
 	if (EVP_CipherInit_ex2(x->cipher, NULL, NULL, iv, -1, NULL) != 1 ||
@@ -285,22 +379,26 @@ static int gcm_seal(struct ossl_xform *x, const uint8_t iv[GCM_IV_LEN], const ui
 	if (len && EVP_CipherUpdate(x->cipher, p, &outl, p, (int)len) != 1)
 		return -EIO;
 	if (EVP_CipherFinal_ex(x->cipher, p + len, &outl) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(x->cipher, EVP_CTRL_AEAD_GET_TAG, x->tag_len, tag) != 1)
+	    EVP_CIPHER_CTX_get_params(x->cipher, get_tag) != 1)
 		return -EIO;
 	return 0;
 }
 
 /* Decrypts in place and verifies; -EBADMSG when the tag does not verify. */
-static int gcm_open(struct ossl_xform *x, const uint8_t iv[GCM_IV_LEN], const uint8_t *aad,
+static int gcm_open(struct ossl_xform *x, const uint8_t iv[static GCM_IV_LEN], const uint8_t *aad,
 		    size_t aad_len, const uint8_t *aad2, size_t aad2_len, uint8_t *p, size_t len,
 		    const uint8_t *tag)
 {
-	uint8_t tag_copy[16];
+	uint8_t tag_copy[GCM_TAG_LEN];
+	/* the expected tag goes in with the IV: one parameter pass instead of a ctrl */
+	OSSL_PARAM set_tag[] = {
+	    OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag_copy, x->tag_len),
+	    OSSL_PARAM_construct_end(),
+	};
 	int outl;
 
 	memcpy(tag_copy, tag, x->tag_len);
-	if (EVP_CipherInit_ex2(x->cipher, NULL, NULL, iv, -1, NULL) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(x->cipher, EVP_CTRL_AEAD_SET_TAG, x->tag_len, tag_copy) != 1 ||
+	if (EVP_CipherInit_ex2(x->cipher, NULL, NULL, iv, -1, set_tag) != 1 ||
 	    EVP_CipherUpdate(x->cipher, NULL, &outl, aad, (int)aad_len) != 1)
 		return -EIO;
 	if (aad2_len && EVP_CipherUpdate(x->cipher, NULL, &outl, aad2, (int)aad2_len) != 1)
@@ -334,7 +432,7 @@ static int ossl_protect_rtp(struct sluice_srtp_ctx *ctx, struct srtp_packet *pkt
 		stream_claim(st, s, pkt->ssrc);
 	srtp_rtp_replay_commit(&s->rtp, delta);
 
-	if (x->mac) {
+	if (x->hmac_inner) {
 		uint8_t roc[4], tag[HMAC_SHA1_LEN];
 
 		r = cm_crypt(x, pkt->ssrc, index, payload, plen);
@@ -378,7 +476,7 @@ static int ossl_unprotect_rtp(struct sluice_srtp_ctx *ctx, struct srtp_packet *p
 	if (r < 0)
 		return r;
 
-	if (x->mac) {
+	if (x->hmac_inner) {
 		uint8_t roc[4], tag[HMAC_SHA1_LEN];
 
 		store_be32(roc, (uint32_t)(index >> 16));
@@ -426,7 +524,7 @@ static int ossl_protect_rtcp(struct sluice_srtp_ctx *ctx, struct srtp_packet *pk
 		stream_claim(st, s, pkt->ssrc);
 	store_be32(trailer, SRTCP_E_FLAG | index);
 
-	if (x->mac) {
+	if (x->hmac_inner) {
 		uint8_t *end = pkt->buf + pkt->len, tag[HMAC_SHA1_LEN];
 
 		r = cm_crypt(x, pkt->ssrc, index, payload, plen);
@@ -464,7 +562,7 @@ static int ossl_unprotect_rtcp(struct sluice_srtp_ctx *ctx, struct srtp_packet *
 	int r;
 
 	/* AES-CM: ... | E+index | MKI | tag;  GCM: ... | tag | E+index | MKI */
-	if (x->mac)
+	if (x->hmac_inner)
 		trailer_at = pkt->len - x->tag_len - ctx->mki.len - SRTCP_INDEX_LEN;
 	else
 		trailer_at = pkt->len - ctx->mki.len - SRTCP_INDEX_LEN;
@@ -477,7 +575,7 @@ static int ossl_unprotect_rtcp(struct sluice_srtp_ctx *ctx, struct srtp_packet *
 	if (r < 0)
 		return r;
 
-	if (x->mac) {
+	if (x->hmac_inner) {
 		uint8_t tag[HMAC_SHA1_LEN];
 
 		r = hmac_sha1(x, pkt->buf, trailer_at + SRTCP_INDEX_LEN, NULL, tag);

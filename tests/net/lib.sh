@@ -20,6 +20,10 @@
 #   srtp_key SUITE           a random base64 master key || salt of the suite's length.
 #   net_stat JSON NAME       first value at NAME or *.NAME ("missing" if none).
 #   net_session_packets JSON packets summed over a `session show` reply's streams.
+#   net_admin REQUEST...     one request line on the admin socket, the reply line (JSON); e.g.
+#                            `net_admin session list` (sluicectl's `sessions` reads the stats socket)
+#   net_session_count        sessions in the daemon's table now (admin `session list`).
+#   kv_of TEXT KEY           the value of a KEY=VALUE line of TEXT ("missing" if none).
 #   check NAME ACTUAL EXPECTED     counts a failed assertion (NET_FAILS) and says so.
 #   check_ge NAME ACTUAL MIN
 #   net_finish               prints the verdict, exits 0 or 1.
@@ -202,6 +206,26 @@ net_stat() {
 # net_session_packets JSON: packets accepted over all streams of `sluicectl --json session show`.
 net_session_packets() {
 	json_sum "$1" '(^|\.)streams\.[0-9]+\.packets$'
+}
+
+net_admin() {
+	# shellcheck disable=SC2016 # python source
+	rig_exec relay python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+print(s.makefile().readline().strip())' "$NET_SOCK" "$*"
+}
+
+net_session_count() {
+	net_admin session list | json_flatten | grep -c '^sessions\.[0-9]*\.id	' || true
+}
+
+kv_of() {
+	printf '%s\n' "$1" | awk -F= -v k="$2" '$1 == k { print substr($0, length(k) + 2); f = 1; exit }
+		END { if (!f) print "missing" }'
 }
 
 check() {

@@ -1,59 +1,38 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# A real Prometheus scrapes the stats HTTP endpoint: test_stats_server --serve-http (the stats
-# server with a fake provider whose packet counter moves) on 127.0.0.1, an ephemeral port;
-# Prometheus (Debian package) with a config written here, scrape interval 1 s, its TSDB in a temp
-# dir and its web API on another free loopback port. Checked through /api/v1/query: the target is
-# up, sluice_packets_total appears and grows, the histogram works with histogram_quantile, and every
-# expression of contrib/grafana/sluice.json evaluates (with jq). contrib/prometheus is checked with
-# promtool. Loopback only, no namespaces; exit 77 without prometheus or the test binary.
+# A real Prometheus scrapes the real sluiced. In the rig: sluiced serves /metrics on the relay
+# namespace's loopback (stats_http_listen = 127.0.0.1:9464) and Prometheus (Debian package) runs
+# in the relay namespace too, scrape interval 1 s, its TSDB in the rig's temp dir. A fast-path
+# session forwards a known number of packets and an SRTP session runs through a worker; then,
+# through Prometheus's HTTP API (/api/v1/query): the target is up, sluice_packets_total{path=
+# "xdp_forward"} equals what was sent, userspace packets and the SRTP session's info series are
+# there, the processing-time histogram works with histogram_quantile, and every expression of
+# contrib/grafana/sluice.json evaluates (with jq). `promtool check metrics` on the exposition the
+# daemon serves, `promtool check config` on contrib/prometheus. Exit 77 without prometheus.
 source "$(dirname "$0")/lib.sh"
-set -euo pipefail
-
-: "${SLUICE_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${SLUICE_BUILD:=$SLUICE_SRC/build}"
-TEST_STATS_SERVER=${TEST_STATS_SERVER:-$SLUICE_BUILD/tests/unit/test_stats_server}
 PROMETHEUS=${PROMETHEUS:-$(command -v prometheus || true)}
 PROMTOOL=${PROMTOOL:-$(command -v promtool || true)}
 if [ -z "$PROMETHEUS" ] || [ -z "$PROMTOOL" ]; then
-	net_log "skipped: prometheus/promtool not installed (apt-get install prometheus)"
+	echo "[prometheus] skipped: prometheus/promtool not installed (apt-get install prometheus)"
 	exit 77
 fi
-if [ ! -x "$TEST_STATS_SERVER" ]; then
-	net_log "skipped: $TEST_STATS_SERVER not built"
-	exit 77
-fi
+net_init
 
-TMP=$(mktemp -d /tmp/sluice-prometheus.XXXXXX)
-SERVE_PID=
-PROM_PID=
-FAILS=0
-cleanup() {
-	local pid
-	for pid in $PROM_PID $SERVE_PID; do
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+P=1500 # fast path, caller -> gateway
+Q=400  # SRTP, caller -> gateway
+SUITE=AES_CM_128_HMAC_SHA1_80
+STATS_PORT=9464
+PROM_PORT=9090
 
-fail() {
-	net_log "FAIL: $*"
-	FAILS=$((FAILS + 1))
-}
-
-# GET http://127.0.0.1:PORT/PATH through bash's /dev/tcp; the body on stdout.
+# GET http://127.0.0.1:PORT/PATH in the relay namespace (bash's /dev/tcp); the body on stdout.
 http_get() {
-	local port=$1 path=$2 reply
-	exec 9<>"/dev/tcp/127.0.0.1/$port" || return 1
-	printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$path" >&9
-	reply=$(timeout 5 cat <&9) || true
-	exec 9<&-
-	printf '%s' "${reply#*$'\r\n\r\n'}"
+	rig_exec relay bash -c '
+		exec 9<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" "$2" >&9
+		reply=$(timeout 5 cat <&9) || true
+		printf "%s\n" "${reply#*$'"'"'\r\n\r\n'"'"'}"' http_get "$1" "$2"
 }
 
-# A query string for the API: PromQL, percent-encoded.
 urlencode() {
 	local s=$1 out= c i
 	for ((i = 0; i < ${#s}; i++)); do
@@ -67,47 +46,28 @@ urlencode() {
 }
 
 query() {
-	http_get "$PROM_PORT" "/api/v1/query?query=$(urlencode "$1")"
+	http_get $PROM_PORT "/api/v1/query?query=$(urlencode "$1")"
 }
 
-# A loopback TCP port nobody listens on (bounded tries).
-free_port() {
-	local port i
-	for ((i = 0; i < 50; i++)); do
-		port=$((20000 + RANDOM % 30000))
-		if ! (exec 8<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return 0
-		fi
-	done
-	return 1
+# The first sample value of a vector result: ..."value":[1700000000.123,"1050"]...
+value_of() {
+	sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'
 }
 
-# The contrib configuration parses and its rules compile.
-"$PROMTOOL" check config "$SLUICE_SRC/contrib/prometheus/prometheus.yml" >"$TMP/check.out" 2>&1 ||
-	fail "promtool check config contrib/prometheus/prometheus.yml: $(cat "$TMP/check.out")"
+"$PROMTOOL" check config "$SLUICE_SRC/contrib/prometheus/prometheus.yml" >"$RIG_TMP/check.out" 2>&1 ||
+	check "promtool check config contrib/prometheus/prometheus.yml" "$(cat "$RIG_TMP/check.out")" ok
 
-"$TEST_STATS_SERVER" --serve-http 100 >"$TMP/serve.out" 2>"$TMP/serve.err" &
-SERVE_PID=$!
-STATS_PORT=
-for ((i = 0; i < 100; i++)); do
-	STATS_PORT=$(sed -n 's/^http_port=\([0-9]*\)$/\1/p' "$TMP/serve.out")
-	[ -n "$STATS_PORT" ] && break
-	kill -0 "$SERVE_PID" 2>/dev/null || break
-	sleep 0.05
-done
-if [ -z "$STATS_PORT" ]; then
-	net_log "FAIL: test_stats_server --serve-http did not start: $(cat "$TMP/serve.err")"
-	exit 1
-fi
-net_log "stats endpoint on 127.0.0.1:$STATS_PORT"
-# (The command substitution in http_get ate the final newline: put it back.)
-{ http_get "$STATS_PORT" /metrics; echo; } >"$TMP/metrics.txt"
-"$PROMTOOL" check metrics <"$TMP/metrics.txt" >"$TMP/lint.out" 2>&1 ||
-	fail "promtool check metrics on the endpoint: $(cat "$TMP/lint.out")"
+net_write_config "$RIG_TMP/sluiced.conf" port_min=30000 port_max=30999 encryption_level=support \
+	stats_http_listen=127.0.0.1:$STATS_PORT
+net_start_daemon "$RIG_TMP/sluiced.conf"
+ctl session add --id 1 --internal $RIG_RI_IP4:30000 --gateway $RIG_RG_IP4:30010 \
+	--internal-remote $RIG_CALLER_IP4:20000 --gateway-remote $RIG_GW_IP4:40000 >/dev/null
+ckey=$(srtp_key $SUITE)
+ctl session add --id 2 --internal $RIG_RI_IP4:30100 --gateway $RIG_RG_IP4:30110 \
+	--internal-remote $RIG_CALLER_IP4:20100 --gateway-remote $RIG_GW_IP4:40100 \
+	--internal-srtp $SUITE --internal-rx-key "$ckey" >/dev/null
 
-PROM_PORT=$(free_port) || { net_log "FAIL: no free port"; exit 1; }
-cat >"$TMP/prometheus.yml" <<EOF
+cat >"$RIG_TMP/prometheus.yml" <<EOC
 global:
   scrape_interval: 1s
   evaluation_interval: 1s
@@ -115,63 +75,52 @@ scrape_configs:
   - job_name: sluice
     static_configs:
       - targets: ['127.0.0.1:$STATS_PORT']
-EOF
-"$PROMETHEUS" --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/data" \
-	--web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn >"$TMP/prometheus.log" 2>&1 &
-PROM_PID=$!
-net_log "prometheus on 127.0.0.1:$PROM_PORT (pid $PROM_PID)"
-
-# Wait (at most 30 s) until a scrape has landed.
-value_of() {
-	# The first sample value of a vector result: ..."value":[1700000000.123,"1050"]...
-	sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'
+EOC
+rig_bg relay "$RIG_TMP/prometheus.log" "$PROMETHEUS" --config.file="$RIG_TMP/prometheus.yml" \
+	--storage.tsdb.path="$RIG_TMP/promdata" --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn
+PROM_PID=$RIG_BG_PID
+stop_prometheus() {
+	kill "$PROM_PID" 2>/dev/null || true
+	wait "$PROM_PID" 2>/dev/null || true
 }
-FIRST=
+rig_atexit stop_prometheus
+net_log "prometheus in the relay namespace on 127.0.0.1:$PROM_PORT (pid $PROM_PID)"
+
+net_log "sending $P fast-path and $Q SRTP packets"
+rig_exec caller "$SLUICE_GEN" send --streams 1 --src $RIG_CALLER_IP4 --src-port 20000 \
+	--dst $RIG_RI_IP4:30000 --count $P --rate 5000 >/dev/null
+rig_exec caller "$SLUICE_GEN" send --streams 1 --src $RIG_CALLER_IP4 --src-port 20100 \
+	--dst $RIG_RI_IP4:30100 --count $Q --rate 4000 --srtp $SUITE --key "$ckey" >/dev/null
+
+{ http_get $STATS_PORT /metrics; } >"$RIG_TMP/metrics.txt"
+"$PROMTOOL" check metrics <"$RIG_TMP/metrics.txt" >"$RIG_TMP/lint.out" 2>&1 ||
+	check "promtool check metrics on sluiced's /metrics" "$(cat "$RIG_TMP/lint.out")" ""
+check "exposition carries sluice_packets_total" "$(grep -c '^sluice_packets_total{path="xdp_forward"} ' "$RIG_TMP/metrics.txt")" 1
+
+# Wait (at most 30 s) until a scrape after the traffic has landed.
+got=
 for ((i = 0; i < 60; i++)); do
-	kill -0 "$PROM_PID" 2>/dev/null || { fail "prometheus exited: $(tail -5 "$TMP/prometheus.log")"; break; }
-	REPLY=$(query 'sluice_packets_total{path="xdp_forward"}' 2>/dev/null || true)
-	FIRST=$(printf '%s' "$REPLY" | value_of)
-	[ -n "$FIRST" ] && break
+	kill -0 "$PROM_PID" 2>/dev/null || { check "prometheus running" "exited: $(tail -5 "$RIG_TMP/prometheus.log")" yes; break; }
+	got=$(query 'sluice_packets_total{path="xdp_forward"}' 2>/dev/null | value_of || true)
+	[ "$got" = "$P" ] && break
 	sleep 0.5
 done
-if [ -z "$FIRST" ]; then
-	fail "sluice_packets_total never appeared in Prometheus (last reply: ${REPLY:-none})"
-	tail -n 20 "$TMP/prometheus.log" | sed 's/^/    /'
-	exit 1
-fi
-net_log "sluice_packets_total{path=\"xdp_forward\"} = $FIRST"
-
-UP=$(query 'up{job="sluice"}' | value_of)
-[ "$UP" = 1 ] || fail "up{job=\"sluice\"} is '$UP', not 1"
-
-# The counter moves between scrapes (the fake bumps it 500/s).
-LATER=
-for ((i = 0; i < 20; i++)); do
-	sleep 0.5
-	LATER=$(query 'sluice_packets_total{path="xdp_forward"}' | value_of)
-	[ -n "$LATER" ] && [ "${LATER%.*}" -gt "${FIRST%.*}" ] && break
-done
-if [ -z "$LATER" ] || [ "${LATER%.*}" -le "${FIRST%.*}" ]; then
-	fail "sluice_packets_total did not grow ($FIRST -> ${LATER:-none})"
-else
-	net_log "... grew to $LATER"
-fi
-
-# Labels arrive intact, and the histogram is usable.
-DROPS=$(query 'sluice_dropped_packets_total{source="userspace",reason="srtp_auth"}' | value_of)
-[ "$DROPS" = 7 ] || fail "srtp_auth drops: '$DROPS', expected 7"
-P50=$(query 'histogram_quantile(0.5, sluice_userspace_processing_seconds_bucket)' | value_of)
-case "$P50" in
-"" | NaN) fail "histogram_quantile over the processing-time histogram gave '$P50'" ;;
-*) net_log "processing time p50 = $P50 s" ;;
+check "Prometheus: sluice_packets_total{path=\"xdp_forward\"}" "$got" $P
+check "Prometheus: up{job=\"sluice\"}" "$(query 'up{job="sluice"}' | value_of)" 1
+check "Prometheus: sluice_packets_total{path=\"userspace\"}" "$(query 'sluice_packets_total{path="userspace"}' | value_of)" $Q
+check "Prometheus: session 1 internal rtp packets" \
+	"$(query 'sluice_session_packets_total{session="1",leg="internal",kind="rtp"}' | value_of)" $P
+p50=$(query 'histogram_quantile(0.5, sum by (le) (sluice_userspace_processing_seconds_bucket))' | value_of)
+case "$p50" in
+"" | NaN) check "histogram_quantile over the processing-time histogram" "$p50" "a number" ;;
+*) net_log "ok: processing time p50 = $p50 s" ;;
 esac
-SUITE=$(query 'sluice_session_stream_info{session="1",leg="internal"}')
-case "$SUITE" in
-*'"suite":"AES_CM_128_HMAC_SHA1_80"'*) ;;
-*) fail "per-session info series missing: $SUITE" ;;
+info=$(query 'sluice_session_stream_info{session="2",leg="internal"}')
+case "$info" in
+*"\"suite\":\"$SUITE\""*) net_log "ok: per-session info series with the suite" ;;
+*) check "per-session info series" "$info" "suite $SUITE" ;;
 esac
 
-# Every dashboard expression is valid PromQL against this server.
 if command -v jq >/dev/null; then
 	n=0
 	while IFS= read -r expr; do
@@ -180,16 +129,11 @@ if command -v jq >/dev/null; then
 		reply=$(query "$expr")
 		case "$reply" in
 		*'"status":"success"'*) n=$((n + 1)) ;;
-		*) fail "dashboard expression rejected: $expr: $reply" ;;
+		*) check "dashboard expression $expr" "$reply" success ;;
 		esac
 	done < <(jq -r '.panels[].targets[]?.expr' "$SLUICE_SRC/contrib/grafana/sluice.json")
 	net_log "$n dashboard expressions evaluate"
 else
 	net_log "jq not installed: dashboard expressions not checked"
 fi
-
-if [ "$FAILS" -ne 0 ]; then
-	net_log "FAILED ($FAILS)"
-	exit 1
-fi
-net_log "PASS"
+net_finish

@@ -4,7 +4,7 @@
 # over ng (UDP, relay namespace's loopback 127.0.0.1:2223) while two baresip UAs call each other
 # through Kamailio: "internal" (caller namespace, mandatory SDES-SRTP) and "gateway" (gw
 # namespace, plain RTP). tests/net/sip/lib.sh builds it; SLUICE_NG picks the ng server:
-# rtpengine (default for now, Debian's rtpengine 10.5 as a stand-in) or sluice (sluiced).
+# sluice (default: sluiced from $SLUICE_BUILD) or rtpengine (Debian's rtpengine 10.5, to compare).
 #
 # What a person would check, asserted:
 #   - Kamailio's start-up ping got its pong: the node is enabled (log line, kamcmd rtpengine.show);

@@ -205,6 +205,49 @@ static void test_srtp_keys(void **state)
 	expect_error("workers = 0\n", "test.conf:1: bad workers: expected 'auto' or 1..256");
 }
 
+static void test_stats_keys(void **state)
+{
+	struct sluice_config c;
+	char error[CONFIG_ERROR_MAX] = "";
+
+	config_init_defaults(&c);
+	assert_string_equal(c.stats_socket, "/run/sluice/stats.sock");
+	assert_int_equal(c.stats_socket_mode, 0660);
+	assert_string_equal(c.stats_http_listen, "");
+	assert_int_equal(c.stats_max_clients, 16);
+	/* Without a stats_socket line it follows the admin socket. */
+	assert_int_equal(parse_text("admin_socket = /tmp/x/admin.sock\n", &c, error, sizeof(error)),
+			 0);
+	assert_string_equal(c.stats_socket, "/tmp/x/stats.sock");
+	assert_int_equal(parse_text("stats_socket = /tmp/s.sock\nstats_socket_group = adm\n"
+				    "stats_socket_mode = 0640\nstats_http_listen = [::1]:9464\n"
+				    "stats_max_clients = 64\nstats_per_session_metrics = no\n",
+				    &c, error, sizeof(error)),
+			 0);
+	assert_string_equal(c.stats_socket, "/tmp/s.sock");
+	assert_string_equal(c.stats_socket_group, "adm");
+	assert_int_equal(c.stats_socket_mode, 0640);
+	assert_string_equal(c.stats_http_listen, "[::1]:9464");
+	assert_int_equal(c.stats_max_clients, 64);
+	assert_int_equal(c.stats_per_session_metrics, 2);
+	assert_int_equal(
+	    parse_text("stats_socket = none\nstats_http_listen =\n", &c, error, sizeof(error)), 0);
+	assert_string_equal(c.stats_socket, "");
+	assert_string_equal(c.stats_http_listen, "");
+	expect_error(
+	    "stats_socket_mode = 660\n",
+	    "test.conf:1: bad stats_socket_mode: expected an octal mode with owner read and "
+	    "write, e.g. 0660");
+	expect_error(
+	    "\nstats_http_listen = localhost\n",
+	    "test.conf:2: bad stats_http_listen: expected ADDR:PORT (e.g. 127.0.0.1:9464) or "
+	    "none");
+	expect_error("stats_max_clients = 0\n",
+		     "test.conf:1: bad stats_max_clients: expected 1..4096");
+	expect_error("stats_per_session_metrics = maybe\n",
+		     "test.conf:1: bad stats_per_session_metrics: expected 'auto', 'yes' or 'no'");
+}
+
 static void test_srtp_policy(void **state)
 {
 	struct sluice_config c;
@@ -231,6 +274,74 @@ static void test_srtp_policy(void **state)
 	assert_int_equal(config_check_srtp_policy(&c, true, true, error, sizeof(error)), 0);
 }
 
+/* The control plane's keys (config_ng.c): values, defaults, and the rules across keys. */
+static void test_ng_keys(void **state)
+{
+	struct sluice_config c;
+	char error[CONFIG_ERROR_MAX];
+
+	config_init_defaults(&c);
+	assert_string_equal(c.ng.listen, "127.0.0.1:2223");
+	assert_null(config_ng_tls_listen(&c.ng)); /* no files: TLS off */
+	assert_false(c.ng.fips);
+	assert_int_equal(parse_text("ng_listen = 0.0.0.0:5000\n"
+				    "ng_udp_allow = 192.0.2.10/32 2001:db8:5::/64\n"
+				    "ng_tls_cert = /etc/sluice/ng.pem\n"
+				    "ng_tls_key = /etc/sluice/ng.key\n"
+				    "ng_tls_ca = /etc/sluice/ca.pem\n"
+				    "ng_tls_allowed_subjects = kamailio1 CN=k2,O=x\n"
+				    "ng_max_calls = 100\n"
+				    "fips = no\n"
+				    "internal_address = 198.18.1.1 2001:db8:1::1\n"
+				    "gateway_address = 198.18.2.1\n",
+				    &c, error, sizeof(error)),
+			 0);
+	assert_int_equal(c.ng.n_udp_allow, 2);
+	assert_string_equal(config_ng_tls_listen(&c.ng), "127.0.0.1:2224"); /* files: TLS on */
+	assert_int_equal(c.ng.n_subjects, 2);
+	assert_string_equal(c.ng.subjects[1], "CN=k2,O=x");
+	assert_int_equal(c.ng.max_calls, 100);
+	assert_int_equal(c.ng.n_media_addrs[0], 2);
+	assert_int_equal(c.ng.n_media_addrs[1], 1);
+	/* Empty means off. */
+	assert_int_equal(parse_text("ng_listen =\nng_tls_listen =\n", &c, error, sizeof(error)), 0);
+	assert_string_equal(c.ng.listen, "");
+	assert_null(config_ng_tls_listen(&c.ng));
+	/* A TLS listener without its files names the missing key on the listener's line. */
+	assert_int_equal(parse_text("log_level = info\nng_tls_listen = 127.0.0.1:2224\n", &c, error,
+				    sizeof(error)),
+			 -EINVAL);
+	assert_non_null(strstr(error, "test.conf:2: the ng TLS listener needs"));
+	assert_non_null(strstr(error, "ng_tls_cert is not set"));
+	assert_int_equal(parse_text("ng_tls_cert = /a\nng_tls_ca = /c\n", &c, error, sizeof(error)),
+			 -EINVAL);
+	assert_non_null(strstr(error, "test.conf:1:"));
+	assert_non_null(strstr(error, "ng_tls_key is not set"));
+	/* Plain UDP off loopback needs an allow-list. */
+	assert_int_equal(parse_text("ng_listen = 192.0.2.1:2223\n", &c, error, sizeof(error)),
+			 -EINVAL);
+	assert_non_null(strstr(error,
+			       "test.conf:1: ng_listen 192.0.2.1:2223: plain ng over UDP only on "
+			       "loopback or an explicit allow-list"));
+	assert_int_equal(parse_text("ng_listen = [::1]:2223\n", &c, error, sizeof(error)), 0);
+	/* Bad values. */
+	assert_int_equal(parse_text("ng_udp_allow = 10.0.0.1/8\n", &c, error, sizeof(error)),
+			 -EINVAL);
+	assert_int_equal(parse_text("ng_listen = nowhere\n", &c, error, sizeof(error)), -EINVAL);
+	assert_int_equal(parse_text("fips = maybe\n", &c, error, sizeof(error)), -EINVAL);
+	assert_int_equal(parse_text("ng_max_calls = 0\n", &c, error, sizeof(error)), -EINVAL);
+	assert_int_equal(
+	    parse_text("internal_address = 198.18.1.1 198.18.1.2\n", &c, error, sizeof(error)),
+	    -EINVAL);
+	assert_non_null(strstr(error, "at most one IPv4 and one IPv6"));
+	assert_int_equal(parse_text("gateway_address = fe80::1\n", &c, error, sizeof(error)),
+			 -EINVAL);
+	assert_int_equal(parse_text("ng_tls_cert =\n", &c, error, sizeof(error)), -EINVAL);
+	assert_non_null(strstr(error, "missing value for 'ng_tls_cert'"));
+	assert_int_equal(parse_text("fips = yes\nfips = no\n", &c, error, sizeof(error)), -EINVAL);
+	assert_non_null(strstr(error, "duplicate key 'fips'"));
+}
+
 static void test_load_missing_file(void **state)
 {
 	struct sluice_config c;
@@ -251,7 +362,8 @@ int main(void)
 	    cmocka_unit_test(test_bad_bool),	      cmocka_unit_test(test_bad_interfaces),
 	    cmocka_unit_test(test_missing_equals),    cmocka_unit_test(test_bad_values),
 	    cmocka_unit_test(test_load_missing_file), cmocka_unit_test(test_srtp_keys),
-	    cmocka_unit_test(test_srtp_policy),
+	    cmocka_unit_test(test_stats_keys),	      cmocka_unit_test(test_srtp_policy),
+	    cmocka_unit_test(test_ng_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -452,6 +452,8 @@ void commands_handle(void *userdata, const char *request, struct json *reply)
 		}
 		words[n++] = w;
 	}
+	/* Other threads (stats, ng control) share the table: one request at a time, locked. */
+	session_table_lock(ctx->table);
 	if (n == 0)
 		commands_reply_error(reply, "empty request");
 	else if (strcmp(words[0], "session") == 0)
@@ -462,6 +464,7 @@ void commands_handle(void *userdata, const char *request, struct json *reply)
 		commands_reply_error(reply, "stats takes no parameters");
 	else
 		commands_reply_error(reply, "unknown command '%s'", words[0]);
+	session_table_unlock(ctx->table);
 	/* The request may have carried keys. */
 	explicit_bzero(line, sizeof(line));
 }

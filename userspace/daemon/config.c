@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/addr.h"
 #include "daemon/config.h"
 
 struct config_key {
 	const char *name;
 	/* Returns NULL or a reason why value is bad. */
 	const char *(*set)(struct sluice_config *config, const char *value);
+	bool allow_empty; /* an empty value is accepted (it means "off") */
 };
 
 void config_init_defaults(struct sluice_config *ret)
@@ -36,7 +38,12 @@ void config_init_defaults(struct sluice_config *ret)
 	    .gateway_tls = false,
 	    .srtp_engine = 0, /* SLUICE_SRTP_OPENSSL */
 	    .workers = 0,
+	    .stats_socket = CONFIG_DEFAULT_STATS_SOCKET,
+	    .stats_socket_mode = 0660,
+	    .stats_max_clients = 16,
+	    .stats_per_session_metrics = 0, /* STATS_PER_SESSION_AUTO */
 	};
+	config_ng_init_defaults(&ret->ng);
 }
 
 static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
@@ -254,21 +261,165 @@ static const char *set_workers(struct sluice_config *config, const char *value)
 	return NULL;
 }
 
+/* ---- the stats socket and /metrics (docs/stats.md) ---- */
+
+static const char *set_stats_socket(struct sluice_config *config, const char *value)
+{
+	if (strcmp(value, "none") == 0) {
+		config->stats_socket[0] = '\0';
+		return NULL;
+	}
+	return set_path(config->stats_socket, sizeof(config->stats_socket), value);
+}
+
+static const char *set_stats_socket_group(struct sluice_config *config, const char *value)
+{
+	if (strlen(value) >= sizeof(config->stats_socket_group) || strpbrk(value, " \t:/"))
+		return "bad stats_socket_group: expected a group name";
+	snprintf(config->stats_socket_group, sizeof(config->stats_socket_group), "%s", value);
+	return NULL;
+}
+
+static const char *set_stats_socket_mode(struct sluice_config *config, const char *value)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(value, &end, 8);
+	if (value[0] != '0' || errno || *end || v > 0777 || (v & 0600) != 0600)
+		return "bad stats_socket_mode: expected an octal mode with owner read and write, "
+		       "e.g. 0660";
+	config->stats_socket_mode = (unsigned)v;
+	return NULL;
+}
+
+static const char *set_stats_http_listen(struct sluice_config *config, const char *value)
+{
+	struct endpoint ep;
+
+	if (*value == '\0' || strcmp(value, "none") == 0) {
+		config->stats_http_listen[0] = '\0';
+		return NULL;
+	}
+	if (strlen(value) >= sizeof(config->stats_http_listen) ||
+	    endpoint_parse(value, false, &ep) < 0 || ep.port == 0)
+		return "bad stats_http_listen: expected ADDR:PORT (e.g. 127.0.0.1:9464) or none";
+	snprintf(config->stats_http_listen, sizeof(config->stats_http_listen), "%s", value);
+	return NULL;
+}
+
+static const char *set_stats_max_clients(struct sluice_config *config, const char *value)
+{
+	unsigned long v;
+
+	if (parse_uint(value, 1, CONFIG_STATS_MAX_CLIENTS_MAX, &v) < 0)
+		return "bad stats_max_clients: expected 1..4096";
+	config->stats_max_clients = (unsigned)v;
+	return NULL;
+}
+
+static const char *set_stats_per_session_metrics(struct sluice_config *config, const char *value)
+{
+	/* The order of enum stats_per_session (stats/stats_render.h). */
+	static const char *const names[] = {"auto", "yes", "no"};
+
+	for (unsigned i = 0; i < 3; i++) {
+		if (strcmp(value, names[i]) == 0) {
+			config->stats_per_session_metrics = i;
+			return NULL;
+		}
+	}
+	return "bad stats_per_session_metrics: expected 'auto', 'yes' or 'no'";
+}
+
+/*
+ * Without a stats_socket line the socket goes beside the admin socket (so a daemon with its own
+ * admin_socket gets its own stats socket too). Returns NULL or a reason.
+ */
+static const char *stats_socket_default(struct sluice_config *config)
+{
+	const char *slash = strrchr(config->admin_socket, '/');
+	size_t dir = slash ? (size_t)(slash - config->admin_socket) : 0;
+
+	if (dir + 1 + strlen(CONFIG_STATS_SOCKET_NAME) >= sizeof(config->stats_socket))
+		return "admin_socket's folder is too long for the default stats socket: set "
+		       "stats_socket";
+	snprintf(config->stats_socket, sizeof(config->stats_socket), "%.*s/%s", (int)dir,
+		 config->admin_socket, CONFIG_STATS_SOCKET_NAME);
+	return NULL;
+}
+
+/* ---- the control plane: ng listeners, FIPS, media addresses (config_ng.c) ---- */
+
+static const char *set_ng(struct sluice_config *config, const char *key, const char *value)
+{
+	const char *reason = NULL;
+
+	config_ng_set(&config->ng, key, value, &reason);
+	return reason;
+}
+
+/* One setter per key, all through config_ng_set(). */
+#define NG_SETTER(fn, key)                                                                         \
+	static const char *fn(struct sluice_config *config, const char *value)                     \
+	{                                                                                          \
+		return set_ng(config, key, value);                                                 \
+	}
+NG_SETTER(set_ng_listen, "ng_listen")
+NG_SETTER(set_ng_udp_allow, "ng_udp_allow")
+NG_SETTER(set_ng_tls_listen, "ng_tls_listen")
+NG_SETTER(set_ng_tls_cert, "ng_tls_cert")
+NG_SETTER(set_ng_tls_key, "ng_tls_key")
+NG_SETTER(set_ng_tls_ca, "ng_tls_ca")
+NG_SETTER(set_ng_tls_allowed_subjects, "ng_tls_allowed_subjects")
+NG_SETTER(set_ng_max_calls, "ng_max_calls")
+NG_SETTER(set_ng_max_connections, "ng_max_connections")
+NG_SETTER(set_ng_max_handshakes_per_peer, "ng_max_handshakes_per_peer")
+NG_SETTER(set_ng_max_message, "ng_max_message")
+NG_SETTER(set_ng_handshake_timeout, "ng_handshake_timeout")
+NG_SETTER(set_ng_idle_timeout, "ng_idle_timeout")
+NG_SETTER(set_fips, "fips")
+NG_SETTER(set_internal_address, "internal_address")
+NG_SETTER(set_gateway_address, "gateway_address")
+
 static const struct config_key config_keys[] = {
-    {"encryption_level", set_encryption_level},
-    {"gateway_srtp_mode", set_gateway_srtp_mode},
-    {"gateway_tls", set_gateway_tls},
-    {"srtp_engine", set_srtp_engine},
-    {"workers", set_workers},
-    {"interfaces", set_interfaces},
-    {"xdp_mode", set_xdp_mode},
-    {"port_min", set_port_min},
-    {"port_max", set_port_max},
-    {"max_sessions", set_max_sessions},
-    {"strict_source", set_strict_source},
-    {"pin_path", set_pin_path},
-    {"admin_socket", set_admin_socket},
-    {"log_level", set_log_level},
+    {.name = "stats_socket", .set = set_stats_socket},
+    {.name = "stats_socket_group", .set = set_stats_socket_group},
+    {.name = "stats_socket_mode", .set = set_stats_socket_mode},
+    {.name = "stats_http_listen", .set = set_stats_http_listen, .allow_empty = true},
+    {.name = "stats_max_clients", .set = set_stats_max_clients},
+    {.name = "stats_per_session_metrics", .set = set_stats_per_session_metrics},
+    {.name = "encryption_level", .set = set_encryption_level},
+    {.name = "gateway_srtp_mode", .set = set_gateway_srtp_mode},
+    {.name = "gateway_tls", .set = set_gateway_tls},
+    {.name = "srtp_engine", .set = set_srtp_engine},
+    {.name = "workers", .set = set_workers},
+    {.name = "interfaces", .set = set_interfaces},
+    {.name = "xdp_mode", .set = set_xdp_mode},
+    {.name = "port_min", .set = set_port_min},
+    {.name = "port_max", .set = set_port_max},
+    {.name = "max_sessions", .set = set_max_sessions},
+    {.name = "strict_source", .set = set_strict_source},
+    {.name = "pin_path", .set = set_pin_path},
+    {.name = "admin_socket", .set = set_admin_socket},
+    {.name = "log_level", .set = set_log_level},
+    {.name = "ng_listen", .set = set_ng_listen, .allow_empty = true},
+    {.name = "ng_udp_allow", .set = set_ng_udp_allow, .allow_empty = true},
+    {.name = "ng_tls_listen", .set = set_ng_tls_listen, .allow_empty = true},
+    {.name = "ng_tls_cert", .set = set_ng_tls_cert},
+    {.name = "ng_tls_key", .set = set_ng_tls_key},
+    {.name = "ng_tls_ca", .set = set_ng_tls_ca},
+    {.name = "ng_tls_allowed_subjects", .set = set_ng_tls_allowed_subjects, .allow_empty = true},
+    {.name = "ng_max_calls", .set = set_ng_max_calls},
+    {.name = "ng_max_connections", .set = set_ng_max_connections},
+    {.name = "ng_max_handshakes_per_peer", .set = set_ng_max_handshakes_per_peer},
+    {.name = "ng_max_message", .set = set_ng_max_message},
+    {.name = "ng_handshake_timeout", .set = set_ng_handshake_timeout},
+    {.name = "ng_idle_timeout", .set = set_ng_idle_timeout},
+    {.name = "fips", .set = set_fips},
+    {.name = "internal_address", .set = set_internal_address},
+    {.name = "gateway_address", .set = set_gateway_address},
 };
 
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -319,7 +470,7 @@ static int parse_line(char *text, unsigned line, const char *filename, struct sl
 		if (seen_line[i])
 			return fail(error, error_len, filename, line,
 				    "duplicate key '%s' (first set on line %u)", key, seen_line[i]);
-		if (*value == '\0')
+		if (*value == '\0' && !config_keys[i].allow_empty)
 			return fail(error, error_len, filename, line, "missing value for '%s'",
 				    key);
 		reason = config_keys[i].set(config, value);
@@ -337,6 +488,18 @@ static unsigned key_line(const unsigned seen_line[], const char *name)
 		if (strcmp(config_keys[i].name, name) == 0)
 			return seen_line[i];
 	return 0;
+}
+
+/* The control plane's rules across keys; the error names the line of the key at fault. */
+static int config_check_ng(const struct sluice_config *config, const char *filename,
+			   const unsigned seen_line[], char *error, size_t error_len)
+{
+	char reason[CONFIG_ERROR_MAX];
+	const char *key = NULL;
+
+	if (config_ng_check(&config->ng, reason, sizeof(reason), &key) == 0)
+		return 0;
+	return fail(error, error_len, filename, key_line(seen_line, key), "%s", reason);
 }
 
 int config_parse(FILE *f, const char *filename, struct sluice_config *ret, char *ret_error,
@@ -365,6 +528,13 @@ int config_parse(FILE *f, const char *filename, struct sluice_config *ret, char 
 	}
 	if (ferror(f))
 		return fail(ret_error, error_len, filename, line, "read error");
+	if (!key_line(seen_line, "stats_socket")) {
+		const char *reason = stats_socket_default(&config);
+
+		if (reason)
+			return fail(ret_error, error_len, filename, key_line(seen_line, "admin_socket"),
+				    "%s", reason);
+	}
 	if (config.port_min > config.port_max) {
 		unsigned lmin = key_line(seen_line, "port_min"),
 			 lmax = key_line(seen_line, "port_max");
@@ -373,6 +543,9 @@ int config_parse(FILE *f, const char *filename, struct sluice_config *ret, char 
 			    "bad port range: port_min %u is greater than port_max %u",
 			    config.port_min, config.port_max);
 	}
+	r = config_check_ng(&config, filename, seen_line, ret_error, error_len);
+	if (r < 0)
+		return r;
 	*ret = config;
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "common/log.h"
+#include "daemon/config_ng.h"
 
 #define CONFIG_MAX_INTERFACES	64
 #define CONFIG_MAX_LINE		1024
@@ -22,8 +23,14 @@
 #define CONFIG_SOCKET_PATH_MAX 108
 #define CONFIG_ERROR_MAX       512
 
+#define CONFIG_GROUP_MAX	     64
+#define CONFIG_LISTEN_MAX	     64
+#define CONFIG_STATS_SOCKET_NAME     "stats.sock"
+#define CONFIG_STATS_MAX_CLIENTS_MAX 4096
+
 #define CONFIG_DEFAULT_PIN_PATH	    "/sys/fs/bpf/sluice"
 #define CONFIG_DEFAULT_ADMIN_SOCKET "/run/sluice/admin.sock"
+#define CONFIG_DEFAULT_STATS_SOCKET "/run/sluice/stats.sock"
 
 enum xdp_mode {
 	XDP_MODE_NATIVE,
@@ -63,6 +70,15 @@ struct sluice_config {
 	bool gateway_tls;     /* the trunk's signalling is TLS with a trusted certificate */
 	unsigned srtp_engine; /* enum sluice_srtp_engine */
 	unsigned workers;     /* io_uring workers; 0: one per CPU */
+	struct config_ng ng;  /* control plane: ng_*, fips, internal/gateway_address */
+
+	/* The stats socket and /metrics (docs/stats.md). */
+	char stats_socket[CONFIG_SOCKET_PATH_MAX]; /* "": none; default stats.sock beside admin */
+	char stats_socket_group[CONFIG_GROUP_MAX]; /* "": the daemon's group */
+	unsigned stats_socket_mode;
+	char stats_http_listen[CONFIG_LISTEN_MAX]; /* "ADDR:PORT", "": no HTTP endpoint */
+	unsigned stats_max_clients;
+	unsigned stats_per_session_metrics; /* enum stats_per_session: 0 auto, 1 yes, 2 no */
 };
 
 const char *config_encryption_level_name(enum encryption_level level);

@@ -20,10 +20,12 @@
 #include "common/log.h"
 #include "daemon/admin.h"
 #include "daemon/commands.h"
+#include "daemon/control.h"
 #include "daemon/daemon.h"
 #include "daemon/interfaces.h"
 #include "daemon/loader.h"
 #include "daemon/ops.h"
+#include "daemon/stats_provider.h"
 
 #define LOOP_TICK_MS 1000
 
@@ -36,6 +38,8 @@ struct daemon {
 	struct session_table *table;
 	struct commands_ctx commands;
 	struct admin *admin;
+	struct control *control; /* ng over UDP/MTLS; NULL when off */
+	struct daemon_stats *stats;
 	int signal_fd;
 };
 
@@ -94,6 +98,7 @@ static int open_signal_fd(void)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP); /* reloads the ng TLS certificates */
 	/* Blocked before any thread starts, so every thread inherits it. */
 	if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
 		return -EINVAL;
@@ -190,6 +195,10 @@ static int daemon_start(struct daemon *d)
 {
 	int r;
 
+	/* Before any other crypto. */
+	r = control_enable_fips(d->config);
+	if (r < 0)
+		return r;
 	r = admin_check_not_running(d->config->admin_socket);
 	if (r < 0) {
 		log_error("Failed to claim %s: %s", d->config->admin_socket,
@@ -225,7 +234,10 @@ static int daemon_start(struct daemon *d)
 		log_error("Failed to listen on %s: %s", d->config->admin_socket, strerror(-r));
 		return r;
 	}
-	return 0;
+	r = control_start(d->config, d->table, &d->maps, d->media, &d->control);
+	if (r < 0)
+		return r;
+	return daemon_stats_start(d->config, d->table, &d->maps, d->media, &d->stats);
 }
 
 static int daemon_run(struct daemon *d)
@@ -251,7 +263,11 @@ static int daemon_run(struct daemon *d)
 
 			if (events[i].data.fd != d->signal_fd)
 				continue;
-			if (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+			if (read(d->signal_fd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				control_reload(d->control);
+			} else {
 				log_info("Received %s, stopping", strsignal((int)si.ssi_signo));
 				running = false;
 			}
@@ -268,6 +284,8 @@ static void daemon_stop(struct daemon *d, bool clean)
 {
 	bool remove_state = clean || (d->loader && !loader_adopted(d->loader));
 
+	control_stop(d->control);
+	daemon_stats_stop(d->stats);
 	admin_free(d->admin);
 	if (d->loader && remove_state)
 		loader_detach_all(d->loader);

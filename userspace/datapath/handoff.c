@@ -228,5 +228,8 @@ void dp_counters_read(const struct dp_counters *c, struct dp_counters_snapshot *
 	ret->recv_errors = LOAD(recv_errors);
 	ret->bufs_held = LOAD(bufs_held);
 	ret->batches = LOAD(batches);
+	for (unsigned i = 0; i < DP_PROC_HIST_BUCKETS; i++)
+		ret->proc_hist[i] = LOAD(proc_hist[i]);
+	ret->proc_ns = LOAD(proc_ns);
 #undef LOAD
 }

@@ -229,3 +229,13 @@ void media_sockets_counters(const struct media_sockets *m, struct media_counters
 		ret->recv_errors += c.recv_errors;
 	}
 }
+
+void media_sockets_worker_stats(const struct media_sockets *m, unsigned i,
+				struct media_worker_stats *ret)
+{
+	const struct dp_worker *w = m->workers[i];
+
+	dp_counters_read(dp_worker_counters(w), &ret->counters);
+	ret->busy_ns = dp_worker_thread_cpu_ns(w);
+	ret->wall_ns = dp_worker_wall_ns(w);
+}

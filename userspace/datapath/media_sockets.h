@@ -60,4 +60,15 @@ void media_sockets_detach(struct media_sockets *m, struct relay_session *rs);
 
 void media_sockets_counters(const struct media_sockets *m, struct media_counters *ret);
 
+/* One worker's own numbers, for the stats: its counters, thread CPU time and wall time. */
+struct media_worker_stats {
+	struct dp_counters_snapshot counters;
+	uint64_t busy_ns; /* CPU time of the worker's thread */
+	uint64_t wall_ns; /* since the thread started */
+};
+
+/* Worker i (< media_sockets_workers()). From any thread. */
+void media_sockets_worker_stats(const struct media_sockets *m, unsigned i,
+				struct media_worker_stats *ret);
+
 #endif

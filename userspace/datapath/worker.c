@@ -22,6 +22,9 @@
 
 #include "datapath/handoff.h"
 #include "datapath/worker.h"
+#include "stats/stats_snapshot.h"
+
+_Static_assert(DP_PROC_HIST_BUCKETS == STATS_HIST_BUCKETS, "one histogram layout");
 
 /* user_data: operation in the top byte, port generation in bits 32..47, slot or buffer id below. */
 enum worker_op {
@@ -95,6 +98,7 @@ struct dp_worker {
 	enum dp_ring_mode mode;
 	int cpu;
 	pthread_t thread;
+	uint64_t start_ns; /* CLOCK_MONOTONIC when the thread started */
 	bool started, running;
 	atomic_bool stop;
 	sem_t ready;
@@ -434,11 +438,29 @@ static int enable_ring(struct io_uring *ring)
 	return 0;
 }
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* One batch's packets into the processing-time histogram: each took batch_ns / packets. */
+static void record_batch(struct dp_worker *w, uint64_t batch_ns, uint64_t packets)
+{
+	unsigned bucket = stats_hist_bucket(batch_ns / packets);
+
+	dp_count(&w->counters.proc_hist[bucket], packets);
+	dp_count(&w->counters.proc_ns, batch_ns);
+}
+
 static void run_loop(struct dp_worker *w)
 {
 	struct io_uring_cqe *cqes[CQE_BATCH];
 
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
+		uint64_t rx_before, rx_after, t0 = 0;
 		unsigned n;
 		int r;
 
@@ -446,6 +468,10 @@ static void run_loop(struct dp_worker *w)
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
 			break;
 		n = io_uring_peek_batch_cqe(&w->ring, cqes, CQE_BATCH);
+		/* Single writer: the thread's own counter. */
+		rx_before = atomic_load_explicit(&w->counters.rx, memory_order_relaxed);
+		if (n > 0)
+			t0 = monotonic_ns();
 		/*
 		 * Commands before packets: a packet may only have been sent once the port it
 		 * leaves from was queued. CQEs of ports removed here fail the generation check.
@@ -462,6 +488,9 @@ static void run_loop(struct dp_worker *w)
 		io_uring_cq_advance(&w->ring, n);
 		publish_buffers(w);
 		rearm_starved(w);
+		rx_after = atomic_load_explicit(&w->counters.rx, memory_order_relaxed);
+		if (rx_after != rx_before)
+			record_batch(w, monotonic_ns() - t0, rx_after - rx_before);
 		atomic_store_explicit(&w->counters.bufs_held, w->bufs_held, memory_order_relaxed);
 		dp_count(&w->counters.batches, 1);
 	}
@@ -477,6 +506,8 @@ static void *worker_thread(void *arg)
 	if (r == 0)
 		r = enable_ring(&w->ring);
 	w->start_error = r;
+	/* Before the post: whoever sees the worker running sees its start time. */
+	w->start_ns = monotonic_ns();
 	sem_post(&w->ready);
 	if (r < 0)
 		return NULL;
@@ -709,6 +740,13 @@ uint64_t dp_worker_thread_cpu_ns(const struct dp_worker *w)
 	    clock_gettime(clock, &ts) < 0)
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t dp_worker_wall_ns(const struct dp_worker *w)
+{
+	if (!w->running || w->start_ns == 0)
+		return 0;
+	return monotonic_ns() - w->start_ns;
 }
 
 enum dp_ring_mode dp_worker_ring_mode(const struct dp_worker *w)

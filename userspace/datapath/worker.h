@@ -96,6 +96,9 @@ typedef int (*dp_handler_fn)(void *port_ctx, uint8_t *pkt, size_t len, size_t ca
  */
 typedef void (*dp_removed_fn)(void *port_ctx, void *arg);
 
+/* Buckets of the processing-time histogram (STATS_HIST_BUCKETS, asserted in worker.c). */
+#define DP_PROC_HIST_BUCKETS 17
+
 /*
  * Counters of one engine. Single writer (the engine's thread); read them from any thread with
  * relaxed atomic loads (dp_counters_read).
@@ -113,12 +116,21 @@ struct dp_counters {
 	_Atomic uint64_t recv_errors; /* receive failed with something other than ENOBUFS */
 	_Atomic uint64_t bufs_held;   /* gauge: buffers out of the ring (received, in flight) */
 	_Atomic uint64_t batches;     /* completion batches (io_uring) or epoll wakeups */
+	/*
+	 * io_uring only: userspace time per received packet, from one clock reading before and
+	 * one after each completion batch that handled packets (batch time / packets), in the
+	 * log2 buckets of struct stats_histogram (stats/stats_snapshot.h): bucket i holds
+	 * samples of at most 2^(7+i) ns, the last everything above 2^22 ns.
+	 */
+	_Atomic uint64_t proc_hist[DP_PROC_HIST_BUCKETS];
+	_Atomic uint64_t proc_ns; /* the batches' time summed */
 };
 
 /* A plain copy of the counters, for readers. */
 struct dp_counters_snapshot {
 	uint64_t rx, rx_bytes, tx, tx_bytes, drops[DP_DROP_CODES];
 	uint64_t bad_tx, truncated, enobufs, send_errors, recv_errors, bufs_held, batches;
+	uint64_t proc_hist[DP_PROC_HIST_BUCKETS], proc_ns;
 };
 
 void dp_counters_read(const struct dp_counters *c, struct dp_counters_snapshot *ret);
@@ -162,6 +174,8 @@ int dp_worker_remove_port(struct dp_worker *w, dp_port_id port, dp_removed_fn re
 const struct dp_counters *dp_worker_counters(const struct dp_worker *w);
 /* CPU time of the worker thread in ns (0 when not running). */
 uint64_t dp_worker_thread_cpu_ns(const struct dp_worker *w);
+/* Wall time since the worker's thread started in ns (0 when not running). */
+uint64_t dp_worker_wall_ns(const struct dp_worker *w);
 /* The ring mode in effect (after any fall-back). */
 enum dp_ring_mode dp_worker_ring_mode(const struct dp_worker *w);
 

@@ -6,6 +6,8 @@
 #ifndef SLUICE_SESSION_INTERNAL_H
 #define SLUICE_SESSION_INTERNAL_H
 
+#include <pthread.h>
+
 #include "session/port_alloc.h"
 #include "session/session_table.h"
 
@@ -18,6 +20,7 @@ struct session_table {
 	uint64_t total;
 	size_t n_buckets; /* power of two */
 	struct session **buckets;
+	pthread_mutex_t lock; /* session_table_lock(): taken by the table's users, not by the table */
 };
 
 /* Index of a leg's component (0 RTP or MUX, 1 RTCP) in session.streams. */

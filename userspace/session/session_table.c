@@ -40,6 +40,7 @@ int session_table_new(uint16_t port_min, uint16_t port_max, uint32_t max_session
 	r = port_alloc_new(port_min, port_max, &t->ports);
 	if (r < 0)
 		goto free_buckets;
+	pthread_mutex_init(&t->lock, NULL);
 	*ret = t;
 	return 0;
 
@@ -85,9 +86,35 @@ struct session_table *session_table_free(struct session_table *t)
 		}
 	}
 	port_alloc_free(t->ports);
+	pthread_mutex_destroy(&t->lock);
 	free(t->buckets);
 	free(t);
 	return NULL;
+}
+
+void session_table_lock(struct session_table *t)
+{
+	pthread_mutex_lock(&t->lock);
+}
+
+void session_table_unlock(struct session_table *t)
+{
+	pthread_mutex_unlock(&t->lock);
+}
+
+bool session_table_walk(const struct session_table *t, size_t *cursor, size_t batch,
+			session_visit_fn visit, void *arg)
+{
+	size_t b = *cursor, seen = 0;
+
+	for (; b < t->n_buckets && seen < batch; b++) {
+		for (const struct session *s = t->buckets[b]; s; s = s->bucket_next) {
+			visit(arg, s);
+			seen++;
+		}
+	}
+	*cursor = b;
+	return b < t->n_buckets;
 }
 
 const struct session *session_table_get(const struct session_table *t, uint32_t id)
@@ -450,6 +477,40 @@ int session_table_delete(struct session_table *t, uint32_t id)
 	release_ports(t, s, s->n_streams);
 	free(s);
 	return 0;
+}
+
+/*
+ * Removes s from the table as session_table_delete() does, but leaves the total alone: the session
+ * goes on under the same id.
+ */
+static void remove_session(struct session_table *t, struct session *s)
+{
+	struct session **link = bucket_of(t, s->id);
+
+	while (*link != s)
+		link = &(*link)->bucket_next;
+	*link = s->bucket_next;
+	t->count--;
+	delete_entries(t, s, s->n_streams, s->n_streams);
+	detach_session(t, s);
+	close_streams(t, s, s->n_streams);
+	release_ports(t, s, s->n_streams);
+}
+
+int session_table_replace(struct session_table *t, const struct session_params *params,
+			  const struct session **ret_session, char *error, size_t len)
+{
+	struct session *old = (struct session *)session_table_get(t, params->id);
+	int r;
+
+	if (!old)
+		return failf(error, len, -ENOENT, "no session %u", params->id);
+	remove_session(t, old);
+	free(old);
+	r = session_table_insert(t, params, ret_session, error, len);
+	if (r == 0)
+		t->total--;
+	return r;
 }
 
 static int compare_sessions(const void *a, const void *b)

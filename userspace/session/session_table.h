@@ -119,10 +119,37 @@ int session_table_insert(struct session_table *table, const struct session_param
 			 const struct session **ret_session, char *ret_error, size_t error_len);
 /* Remove the session's map entries (stream entries first), close its media, free it. */
 int session_table_delete(struct session_table *table, uint32_t id);
+/*
+ * Swap session params->id for params in one step (the ng answer turning a placeholder into the full
+ * session): the old session's entries, media and ports are released and the new session installed
+ * before the caller (who holds session_table_lock()) lets anyone else at the table, so no other
+ * request of this process can take its ports in between; params may name the same ports. The total
+ * is not counted again. On failure the old session is gone as well (the caller re-inserts what it
+ * wants kept) and the error is as session_table_insert()'s; -ENOENT without such a session.
+ */
+int session_table_replace(struct session_table *table, const struct session_params *params,
+			  const struct session **ret_session, char *ret_error, size_t error_len);
 const struct session *session_table_get(const struct session_table *table, uint32_t id);
 
 size_t session_table_count(const struct session_table *table);
 uint64_t session_table_total(const struct session_table *table);
+/*
+ * The table does no locking of its own. The daemon shares it between threads (the admin socket,
+ * the ng control thread, the stats thread): each of them holds this mutex around every call that
+ * reads or changes the table, and around every use of a struct session it got from it.
+ */
+void session_table_lock(struct session_table *table);
+void session_table_unlock(struct session_table *table);
+
+typedef void (*session_visit_fn)(void *arg, const struct session *s);
+/*
+ * Visits sessions in bucket order from *cursor (start at 0) until at least `batch` were visited
+ * or the table ends, and moves *cursor on. Returns whether sessions may remain. For walking the
+ * table in pieces, with the lock dropped in between: buckets never move, so no session is visited
+ * twice; one inserted or deleted between two calls may be missed.
+ */
+bool session_table_walk(const struct session_table *table, size_t *cursor, size_t batch,
+			session_visit_fn visit, void *arg);
 /* All sessions sorted by id; free() the array. Returns the count or -ENOMEM. */
 int session_table_list(const struct session_table *table, const struct session ***ret_sessions);
 

@@ -369,8 +369,13 @@ static void handle_lines(struct stats_server *s, struct stats_client *c)
 		if (c->in[i] != '\n')
 			continue;
 		c->in[i] = '\0';
-		if (!c->discarding)
+		if (!c->discarding && memchr(c->in + start, '\0', i - start)) {
+			/* A NUL would cut the line short (or make it look empty): refused whole. */
+			atomic_fetch_add_explicit(&s->requests, 1, memory_order_relaxed);
+			stats_reply_error(s, c, "request contains a NUL byte");
+		} else if (!c->discarding) {
 			stats_handle_line(s, c, c->in + start);
+		}
 		c->discarding = false;
 		start = i + 1;
 	}

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * sluicectl: the operator's client of sluiced's admin socket. Turns a command line into one
- * request line, prints the one-line JSON reply as tables for people, or as is with --json.
+ * sluicectl: the operator's client of sluiced's admin socket (changes: session add, del, rekey)
+ * and of its stats socket (sluicectl_stats.c: status, sessions, session N, top, metrics). Turns a
+ * command line into one request line, prints the one-line JSON reply as tables for people, or as
+ * is with --json.
  * Exits non-zero with a message on stderr when the daemon cannot be reached or says "error".
  */
 #include <errno.h>
@@ -17,6 +19,7 @@
 
 #include "daemon/config.h"
 #include "tools/json_reader.h"
+#include "tools/sluicectl_stats.h"
 
 #define REQUEST_MAX 4096
 #define REPLY_MAX   (64u << 20)
@@ -28,7 +31,7 @@ static void usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "Usage: sluicectl [--socket PATH] [--json] COMMAND\n"
+	    "Usage: sluicectl [--socket PATH] [--stats-socket PATH] [--json] COMMAND\n"
 	    "\n"
 	    "Commands:\n"
 	    "  session add --id N --internal ADDR[:PORT] --gateway ADDR[:PORT]\n"
@@ -41,16 +44,23 @@ static void usage(FILE *out)
 	    "  session rekey N --leg internal|gateway [--rx-key B64] [--tx-key B64]\n"
 	    "              [--rx-mki ID:LEN] [--tx-mki ID:LEN]\n"
 	    "  session del N\n"
-	    "  session show N\n"
-	    "  sessions\n"
-	    "  stats\n"
+	    "  session show N          (admin socket: the live map entries)\n"
+	    "  stats                   (admin socket: raw program and worker counters)\n"
+	    "\n"
+	    "Read-only, from the stats socket (group-readable):\n"
+	    "  status                  packets and bytes by path, drops, workers, loss, jitter\n"
+	    "  sessions [OFFSET [LIMIT]]  call, legs, path, suite, packets, loss, jitter\n"
+	    "  session N               one call's streams\n"
+	    "  top [--interval MS] [--count N]  live rates by path, drops by reason (q quits)\n"
+	    "  metrics                 the Prometheus exposition\n"
 	    "\n"
 	    "A PORT of 0 or none: the daemon allocates one. IPv6: [2001:db8::1]:30000.\n"
 	    "SRTP keys are base64 of key||salt (SDES inline keys); a tx key not given is "
 	    "generated\n"
 	    "by the daemon and printed once.\n"
-	    "Default socket: %s\n",
-	    CONFIG_DEFAULT_ADMIN_SOCKET);
+	    "Default sockets: %s (--socket), %s (--stats-socket;\n"
+	    "with --socket only: stats.sock beside it)\n",
+	    CONFIG_DEFAULT_ADMIN_SOCKET, CONFIG_DEFAULT_STATS_SOCKET);
 }
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -158,22 +168,6 @@ static void print_rekeyed(const struct jv *reply)
 static void print_deleted(const struct jv *reply)
 {
 	printf("Session %s deleted\n", jv_text(reply, "id"));
-}
-
-static void print_sessions(const struct jv *reply)
-{
-	const struct jv *list = jv_get(reply, "sessions");
-
-	printf("%-10s %-4s %-26s %-26s %-26s %-26s %-10s %s\n", "ID", "MUX", "INTERNAL",
-	       "INTERNAL REMOTE", "GATEWAY", "GATEWAY REMOTE", "ACTION", "SRTP (INTERNAL/GATEWAY)");
-	for (const struct jv *s = list ? list->child : NULL; s; s = s->next) {
-		const struct jv *in = jv_get(s, "internal"), *gw = jv_get(s, "gateway");
-
-		printf("%-10s %-4s %-26s %-26s %-26s %-26s %-10s %s/%s\n", jv_text(s, "id"),
-		       jv_text(s, "rtcp_mux"), jv_text(in, "local"), jv_text(in, "remote"),
-		       jv_text(gw, "local"), jv_text(gw, "remote"), jv_text(in, "action"),
-		       jv_text(in, "srtp"), jv_text(gw, "srtp"));
-	}
 }
 
 /* "reason=N ..." for the non-zero drop counters, or "-". */
@@ -416,9 +410,6 @@ static int build_request(int argc, char **argv, char *request, printer_fn *ret_p
 	if (strcmp(cmd, "stats") == 0 && argc == 1) {
 		snprintf(request, REQUEST_MAX, "stats");
 		*ret_printer = print_stats;
-	} else if (strcmp(cmd, "sessions") == 0 && argc == 1) {
-		snprintf(request, REQUEST_MAX, "session list");
-		*ret_printer = print_sessions;
 	} else if (strcmp(cmd, "session") == 0 && strcmp(sub, "add") == 0) {
 		*ret_printer = print_added;
 		return build_add(argc - 1, argv + 1, request);
@@ -466,25 +457,40 @@ static int run(const char *socket_path, const char *request, bool json, printer_
 	return r;
 }
 
+/* The daemon's default: stats.sock in the admin socket's folder (docs/configuration.md). */
+static const char *stats_socket_beside(const char *admin, char *buf, size_t len)
+{
+	const char *slash = strrchr(admin, '/');
+
+	if (strcmp(admin, CONFIG_DEFAULT_ADMIN_SOCKET) == 0 || !slash)
+		return CONFIG_DEFAULT_STATS_SOCKET;
+	snprintf(buf, len, "%.*s/%s", (int)(slash - admin), admin, CONFIG_STATS_SOCKET_NAME);
+	return buf;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 	    {"socket", required_argument, NULL, 's'},
+	    {"stats-socket", required_argument, NULL, 'S'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	const char *socket_path = CONFIG_DEFAULT_ADMIN_SOCKET;
-	char request[REQUEST_MAX];
+	const char *socket_path = CONFIG_DEFAULT_ADMIN_SOCKET, *stats_path = NULL;
+	char request[REQUEST_MAX], beside[CONFIG_SOCKET_PATH_MAX];
 	printer_fn printer = NULL;
 	bool json = false;
 	int c;
 
 	/* '+': options after the command belong to the command. */
-	while ((c = getopt_long(argc, argv, "+s:jh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:S:jh", options, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			socket_path = optarg;
+			break;
+		case 'S':
+			stats_path = optarg;
 			break;
 		case 'j':
 			json = true;
@@ -500,6 +506,11 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_FAILURE;
+	}
+	if (ctl_stats_is_command(argc - optind, argv + optind)) {
+		if (!stats_path)
+			stats_path = stats_socket_beside(socket_path, beside, sizeof(beside));
+		return ctl_stats_run(stats_path, json, argc - optind, argv + optind);
 	}
 	if (build_request(argc - optind, argv + optind, request, &printer) < 0)
 		return EXIT_FAILURE;

@@ -9,8 +9,8 @@
 #   198.18.1.2:5060            ng over UDP 127.0.0.1:2223                 198.18.2.2:5060
 #   SDES-SRTP, 440 Hz          media relay (SLUICE_NG)                    plain RTP, 880 Hz
 #
-# SLUICE_NG chooses the ng server: `rtpengine` (default for now: Debian's rtpengine 10.5,
-# userspace) or `sluice` (sluiced from $SLUICE_BUILD with its ng UDP listener). Everything else
+# SLUICE_NG chooses the ng server: `sluice` (default: sluiced from $SLUICE_BUILD with its ng UDP
+# listener) or `rtpengine` (Debian's rtpengine 10.5, userspace, to compare). Everything else
 # (Kamailio, the UAs, the checks) is the same for both.
 #
 # Source after rig_create (RIG_* set), then:
@@ -36,7 +36,7 @@
 # cryptography), SIP_KAM_DEBUG (Kamailio's debug level, 2).
 
 SIP_DIR=${SIP_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
-SIP_NG=${SLUICE_NG:-rtpengine}
+SIP_NG=${SLUICE_NG:-sluice}
 SIP_NG_ADDR=127.0.0.1:2223
 SIP_PY=${SIP_PY:-/usr/bin/python3}
 SIP_KAM_DEBUG=${SIP_KAM_DEBUG:-2}

@@ -9,7 +9,8 @@
 # gateway, RTP and RTCP both ways, every payload byte verified; query's totals equal what was sent;
 # list names the call; delete leaves no session (admin `session list`). A retransmitted offer (same
 # cookie, same socket) gets the identical reply and makes one session. An RTP-only internal offer is
-# refused under encryption_level = require.
+# refused under encryption_level = require. The stats socket's sluice_control_requests_total counts
+# every command by result.
 source "$(dirname "$0")/lib.sh"
 if ! command -v rtpengine-ng-client >/dev/null 2>&1; then
 	echo "[ng_udp] skipped: rtpengine-ng-client not installed (Debian: rtpengine-utils)"
@@ -136,6 +137,22 @@ reason=$(printf '%s\n' "$out" | sed -n 's/^Error reason: "\(.*\)" at .*/\1/p')
 net_log "refusal: $reason"
 check "require: refused, naming the policy" "$(echo "$reason" | grep -c 'encryption_level=require')" 1
 check "require: nothing created" "$(net_session_count)" 0
+
+net_log "stats: the control plane's request counters (docs/stats.md)"
+ctl metrics >"$RIG_TMP/metrics.txt"
+metric() {
+	awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "missing" }' "$RIG_TMP/metrics.txt"
+}
+# Offers: ng-udp-1, ng-udp-2 (its retransmission is answered from the cache), ng-udp-3 refused.
+check "metrics: offers ok" "$(metric 'sluice_control_requests_total{command="offer",result="ok"}')" 2
+check "metrics: offers refused" "$(metric 'sluice_control_requests_total{command="offer",result="error"}')" 1
+check "metrics: answers ok" "$(metric 'sluice_control_requests_total{command="answer",result="ok"}')" 1
+check "metrics: pings ok" "$(metric 'sluice_control_requests_total{command="ping",result="ok"}')" 1
+check "metrics: deletes ok" "$(metric 'sluice_control_requests_total{command="delete",result="ok"}')" 2
+check "metrics: lists ok" "$(metric 'sluice_control_requests_total{command="list",result="ok"}')" 2
+check "metrics: unknown" "$(metric 'sluice_control_requests_total{command="unknown",result="error"}')" 0
+check "metrics: no TLS refusals (no TLS listener)" \
+	"$(metric 'sluice_tls_handshake_failures_total{reason="no_client_cert"}')" 0
 
 check "sluiced still running" "$(kill -0 "$NET_DAEMON_PID" 2>/dev/null && echo yes)" yes
 net_finish

@@ -574,6 +574,20 @@ static void test_retransmission(void **state)
 	    ng_handle(ctx, (uint8_t *)msgbuf, len, &other, reply, sizeof(reply), &reply_len), 0);
 	decode_reply();
 	assert_string_equal(result, "pong");
+
+	/* by command and result, each request once: retransmissions come from the cache */
+	{
+		struct ng_ctx_counters n;
+
+		send_raw("no cookie", 9); /* not "<cookie> <dict>": unknown, error */
+		ng_ctx_get_counters(ctx, &n);
+		assert_int_equal(n.by_command[NG_CMD_OFFER][NG_CTX_OK], 1);
+		assert_int_equal(n.by_command[NG_CMD_OFFER][NG_CTX_ERROR], 0);
+		assert_int_equal(n.by_command[NG_CMD_ANSWER][NG_CTX_ERROR], 1);
+		assert_int_equal(n.by_command[NG_CMD_PING][NG_CTX_OK], 1);
+		assert_int_equal(n.by_command[NG_CMD_UNKNOWN][NG_CTX_ERROR], 1);
+		assert_int_equal(n.cache_hits, 5);
+	}
 }
 
 static void test_policy_require_refuses_plain(void **state)
@@ -952,6 +966,14 @@ static void test_load_limit(void **state)
 	SEND("command", "offer", "call-id", "l3", "from-tag", "f", "sdp", OFFER_SAVP);
 	expect_error("Parallel session limit reached");
 	assert_int_equal(fake.live, 1);
+	{
+		struct ng_ctx_counters n;
+
+		ng_ctx_get_counters(ctx, &n);
+		assert_int_equal(n.by_command[NG_CMD_OFFER][NG_CTX_OK], 1);
+		assert_int_equal(n.by_command[NG_CMD_OFFER][NG_CTX_ERROR], 2); /* load limit too */
+		assert_int_equal(n.load_limited, 2);
+	}
 
 	/* the call cap of the layer itself */
 	fake.max_sessions = 0;

@@ -40,6 +40,7 @@ struct fake {
 	unsigned fail_update_at; /* 1-based; 0: never */
 	uint16_t fail_open_port;
 	int open_streams;
+	int attached; /* sessions on the (fake) data path */
 };
 
 static struct fake fake;
@@ -110,9 +111,22 @@ static int fake_delete(void *userdata, enum session_map_id map, const struct slu
 	return 0;
 }
 
+static int fake_attach(void *userdata, struct session *s)
+{
+	fake.attached++;
+	return 0;
+}
+
+static void fake_detach(void *userdata, struct session *s)
+{
+	fake.attached--;
+}
+
 static const struct session_map_ops fake_ops = {
     .stream_open = fake_open,
     .stream_close = fake_close,
+    .session_attach = fake_attach,
+    .session_detach = fake_detach,
     .map_update = fake_update,
     .map_delete = fake_delete,
 };
@@ -184,6 +198,70 @@ static void assert_maps_empty(void)
 	for (unsigned m = 0; m < 3; m++)
 		assert_int_equal(fake.maps[m].n, 0);
 	assert_int_equal(fake.open_streams, 0);
+}
+
+/*
+ * A reserved session (the ng offer's placeholder) holds its ports and media but is neither attached
+ * nor in any map; replacing it writes the real streams on the same ports; deleting a reserved one
+ * touches no map.
+ */
+static void test_reserved(void **state)
+{
+	struct session_table *t = new_table(16);
+	struct session_params p = params(7, "198.18.1.1", "198.18.2.1", false);
+	char error[SESSION_ERROR_MAX];
+	const struct session *s;
+	uint16_t ports[2];
+
+	p.reserved = true;
+	assert_int_equal(session_table_insert(t, &p, &s, error, sizeof(error)), 0);
+	assert_true(s->reserved);
+	assert_int_equal(fake.open_streams, 4);
+	assert_int_equal(fake.attached, 0);
+	for (unsigned m = 0; m < 3; m++)
+		assert_int_equal(fake.maps[m].n, 0);
+	for (unsigned i = 0; i < fake.n_ops; i++)
+		assert_int_equal(fake.ops[i].what, 'O');
+	assert_int_equal(session_table_count(t), 1);
+	ports[0] = s->legs[SLUICE_LEG_INTERNAL].local.port;
+	ports[1] = s->legs[SLUICE_LEG_GATEWAY].local.port;
+
+	/* Its ports are taken: another session gets others. */
+	assert_int_equal(insert(t, params(8, "198.18.1.1", "198.18.2.1", false), error), 0);
+	s = session_table_get(t, 8);
+	assert_int_not_equal(s->legs[SLUICE_LEG_INTERNAL].local.port, ports[0]);
+	assert_int_not_equal(s->legs[SLUICE_LEG_GATEWAY].local.port, ports[1]);
+	assert_int_equal(fake.attached, 1);
+	assert_int_equal(session_table_delete(t, 8), 0);
+	assert_int_equal(fake.attached, 0);
+
+	/* The commit: the real streams on the same ports, attached, in the maps. */
+	p.reserved = false;
+	p.legs[SLUICE_LEG_INTERNAL].local.port = ports[0];
+	p.legs[SLUICE_LEG_GATEWAY].local.port = ports[1];
+	assert_int_equal(session_table_replace(t, &p, &s, error, sizeof(error)), 0);
+	assert_false(s->reserved);
+	assert_int_equal(fake.attached, 1);
+	assert_int_equal(fake.maps[SESSION_MAP_STREAMS].n, 4);
+	assert_int_equal(stream_at(ports[0])->leg, SLUICE_LEG_INTERNAL);
+	assert_int_equal(stream_at(ports[1] + 1)->kind, SLUICE_KIND_RTCP);
+	assert_int_equal(session_table_total(t), 2);
+
+	/* Back to a placeholder (a failed swap restores one): the entries go, the ports stay. */
+	p.reserved = true;
+	assert_int_equal(session_table_replace(t, &p, &s, error, sizeof(error)), 0);
+	assert_int_equal(fake.attached, 0);
+	for (unsigned m = 0; m < 3; m++)
+		assert_int_equal(fake.maps[m].n, 0);
+	assert_int_equal(fake.open_streams, 4);
+
+	fake.n_ops = 0;
+	assert_int_equal(session_table_delete(t, 7), 0);
+	for (unsigned i = 0; i < fake.n_ops; i++)
+		assert_int_equal(fake.ops[i].what, 'C');
+	assert_maps_empty();
+	assert_int_equal(session_table_count(t), 0);
+	session_table_free(t);
 }
 
 /* Four streams: open all, stats/rtp for all, then the stream entries gateway-before-internal. */
@@ -614,6 +692,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_insert_order, setup),
+	    cmocka_unit_test_setup(test_reserved, setup),
 	    cmocka_unit_test_setup(test_stream_values, setup),
 	    cmocka_unit_test_setup(test_rtcp_mux, setup),
 	    cmocka_unit_test_setup(test_port_allocation, setup),

@@ -48,6 +48,18 @@ struct ng_ctx {
 	char sdp_out[SDP_MAX_SIZE + SDP_EDIT_SPACE];
 };
 
+/*
+ * The counters have one writer (the thread running ng_handle) and are read from others
+ * (ng_ctx_get_counters on the stats thread): relaxed atomics, so a reader sees whole values.
+ */
+static void count(uint64_t *counter)
+{
+	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+_Static_assert(NG_CMD_STATISTICS + 1 == NG_CTX_COMMANDS,
+	       "by_command is indexed by enum ng_command");
+
 /* One request being handled. */
 struct ng_op {
 	struct ng_ctx *ctx;
@@ -714,7 +726,7 @@ static int cmd_offer(struct ng_op *op)
 	size_t sdp_len;
 	int r;
 
-	ctx->counters.offers++;
+	count(&ctx->counters.offers);
 	if (call) {
 		r = offer_side(op, call, &side);
 		leg[CALL_SIDE_A] = call->leg[CALL_SIDE_A];
@@ -782,7 +794,7 @@ static int cmd_offer(struct ng_op *op)
 		}
 		call = created;
 		created = NULL;
-		ctx->counters.calls_created++;
+		count(&ctx->counters.calls_created);
 	}
 	if (side == CALL_SIDE_B && !call->tag_len[CALL_SIDE_B])
 		call_set_tag(call, CALL_SIDE_B, req->from_tag.ptr, req->from_tag.len);
@@ -1041,7 +1053,7 @@ static int cmd_answer(struct ng_op *op)
 	size_t sdp_len;
 	int r = 0;
 
-	ctx->counters.answers++;
+	count(&ctx->counters.answers);
 	if (!call)
 		return fail(op, "Unknown call-id");
 	if (!call->has_offer)
@@ -1259,7 +1271,7 @@ static int cmd_query(struct ng_op *op)
 	struct call *call;
 	int r;
 
-	op->ctx->counters.queries++;
+	count(&op->ctx->counters.queries);
 	r = find_call(op, &call);
 	if (r < 0)
 		return r;
@@ -1274,7 +1286,7 @@ static void delete_call(struct ng_ctx *ctx, struct call *call)
 		if (call->media[m].allocated)
 			release_session(ctx, call->media[m].session_id);
 	call_table_remove(ctx->calls, call);
-	ctx->counters.calls_deleted++;
+	count(&ctx->counters.calls_deleted);
 }
 
 static int cmd_delete(struct ng_op *op)
@@ -1282,7 +1294,7 @@ static int cmd_delete(struct ng_op *op)
 	struct call *call;
 	int r;
 
-	op->ctx->counters.deletes++;
+	count(&op->ctx->counters.deletes);
 	r = find_call(op, &call);
 	if (r < 0)
 		return r;
@@ -1430,6 +1442,7 @@ static size_t cache_key(const struct ctl_peer *peer, struct bencode_str cookie,
 static void handle_request(struct ng_op *op, struct bencode_str body)
 {
 	struct ng_ctx *ctx = op->ctx;
+	enum ng_command command = NG_CMD_UNKNOWN;
 	const struct bencode_item *root;
 	struct ng_request req;
 	const char *reason = "";
@@ -1446,18 +1459,27 @@ static void handle_request(struct ng_op *op, struct bencode_str body)
 		goto error;
 	}
 	op->req = &req;
+	command = req.command;
 	r = dispatch(op);
 	if (r == NG_LOAD_LIMIT) {
-		ctx->counters.load_limited++;
+		count(&ctx->counters.load_limited);
+		count(&ctx->counters.by_command[command][NG_CTX_ERROR]);
 		if (req.supports_load_limit)
 			r = ng_reply_load_limit(op->reply, op->cap, op->cookie, NULL, &op->len);
 		else
 			fail(op, "Parallel session limit reached");
+		if (r >= 0)
+			return;
+		goto reply_error;
 	}
-	if (r >= 0)
+	if (r >= 0) {
+		count(&ctx->counters.by_command[command][NG_CTX_OK]);
 		return;
+	}
 error:
-	ctx->counters.errors++;
+	count(&ctx->counters.by_command[command][NG_CTX_ERROR]);
+reply_error:
+	count(&ctx->counters.errors);
 	if (ng_reply_error(op->reply, op->cap, op->cookie, op->reason, &op->len) < 0)
 		op->len = 0;
 }
@@ -1490,9 +1512,10 @@ int ng_handle(void *opaque, const uint8_t *msg, size_t len, const struct ctl_pee
 	if (!ctx || !msg || !reply || !ret_reply_len)
 		return -EINVAL;
 	*ret_reply_len = 0;
-	ctx->counters.requests++;
+	count(&ctx->counters.requests);
 	if (ng_split((const char *)msg, len, &op.cookie, &body, &reason) < 0) {
-		ctx->counters.errors++;
+		count(&ctx->counters.errors);
+		count(&ctx->counters.by_command[NG_CMD_UNKNOWN][NG_CTX_ERROR]);
 		if (!salvage_cookie((const char *)msg, len, &op.cookie))
 			return 0; /* no cookie, no reply */
 		fail(&op, "%s", reason);
@@ -1503,7 +1526,7 @@ int ng_handle(void *opaque, const uint8_t *msg, size_t len, const struct ctl_pee
 	key_len = cache_key(peer, op.cookie, key);
 	now = now_ms(ctx);
 	if (ng_cache_lookup(ctx->cache, key, key_len, now, &cached, &cached_len) == 0) {
-		ctx->counters.cache_hits++;
+		count(&ctx->counters.cache_hits);
 		if (cached_len > reply_cap)
 			return -ENOSPC;
 		memcpy(reply, cached, cached_len);
@@ -1574,5 +1597,9 @@ size_t ng_ctx_session_count(const struct ng_ctx *ctx)
 
 void ng_ctx_get_counters(const struct ng_ctx *ctx, struct ng_ctx_counters *ret)
 {
-	*ret = ctx->counters;
+	const uint64_t *src = (const uint64_t *)&ctx->counters;
+	uint64_t *dst = (uint64_t *)ret;
+
+	for (size_t i = 0; i < sizeof(*ret) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }

@@ -134,11 +134,24 @@ struct ng_config {
 	void *opaque;
 };
 
-/* Counted by the layer, reported by "statistics". */
+/* by_command's first index: enum ng_command (control/ng.h), 0 = unknown or unparsable. */
+#define NG_CTX_COMMANDS 8
+enum ng_ctx_result {
+	NG_CTX_OK = 0,
+	NG_CTX_ERROR, /* an error reply, or "load limit" */
+	NG_CTX_RESULT__MAX,
+};
+
+/*
+ * Counted by the layer, reported by "statistics" and the stats socket. Only uint64_t members:
+ * ng_ctx_get_counters() copies them one by one with atomic loads, so any thread may read them.
+ */
 struct ng_ctx_counters {
 	uint64_t requests, errors, cache_hits, load_limited;
 	uint64_t offers, answers, deletes, queries;
 	uint64_t calls_created, calls_deleted;
+	/* Requests answered by the layer (retransmissions answered from the cache excluded). */
+	uint64_t by_command[NG_CTX_COMMANDS][NG_CTX_RESULT__MAX];
 };
 
 struct ng_ctx;

@@ -7,6 +7,7 @@
 #ifndef SLUICE_DAEMON_COMMANDS_H
 #define SLUICE_DAEMON_COMMANDS_H
 
+#include "daemon/commands_parse.h"
 #include "daemon/config.h"
 #include "daemon/json.h"
 #include "datapath/media_sockets.h"
@@ -37,11 +38,6 @@ struct srtp_leg_request {
 /* admin_handler_fn: userdata is a struct commands_ctx. */
 void commands_handle(void *userdata, const char *request, struct json *reply);
 
-/* Request parsing shared with commands_srtp.c. */
-const char *commands_param(char **words, int n, const char *key);
-int commands_check_params(char **words, int n, const char *const *known, struct json *reply);
-int commands_parse_id(char **words, int n, uint32_t *ret_id, struct json *reply);
-
 /* The leg's *_srtp/_rx_key/_tx_key/_rx_mki/_tx_mki parameters (leg: "internal" or "gateway"). */
 int commands_parse_srtp_leg(const struct commands_ctx *ctx, char **words, int n, const char *leg,
 			    struct srtp_leg_request *ret, struct json *reply);
@@ -50,8 +46,6 @@ void commands_srtp_leg_done(struct srtp_leg_request *req);
 void commands_session_rekey(struct commands_ctx *ctx, char **words, int n, struct json *reply);
 
 /* Reply builders shared with commands_show.c. */
-void commands_reply_error(struct json *reply, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 void commands_session_show(struct commands_ctx *ctx, uint32_t id, struct json *reply);
 void commands_stats(struct commands_ctx *ctx, struct json *reply);
 /* A stream's remote as the relay uses it now (worker latch for userspace streams, else XDP's). */

@@ -4,12 +4,13 @@
  * ctl_server that carries ng over UDP and MTLS, SIGHUP reloads and the transport's events as log
  * lines.
  *
- * The backend (docs/ng.md, "The backend"): allocate inserts a placeholder session that reserves
- * the relay ports of both legs (no remotes, no SRTP: nothing is relayed toward an unknown peer);
- * commit and update swap it for the full session with session_table_replace() (same id, same
- * ports), except a change of keys only, which is a rekey of the running SRTP contexts; release
- * deletes it. Each backend session remembers the parameters it was last installed with, so a
- * failed swap puts the previous session back. Keys are wiped wherever they are dropped.
+ * The backend (docs/ng.md, "The backend"): allocate inserts a reserved placeholder session that
+ * holds the relay ports of both legs (sockets bound) but has no map entry and no worker, so
+ * nothing is relayed before the answer (XDP drops its packets as no_session); commit and update
+ * swap it for the full session with session_table_replace() (same id, same ports), except a change
+ * of keys only, which is a rekey of the running SRTP contexts; release deletes it. Each backend
+ * session remembers the parameters it was last installed with, so a failed swap puts the previous
+ * session back. Keys are wiped wherever they are dropped.
  *
  * Threads: ng_handle() runs on the ctl_server thread under session_table_lock(), the admin
  * socket's requests under the same lock on the main thread.
@@ -31,6 +32,7 @@
 #include "control/policy.h"
 #include "daemon/control.h"
 #include "daemon/interfaces.h"
+#include "daemon/stats_provider.h"
 
 /* ng sessions take ids from here up, away from the small ids operators give `session add`. */
 #define CONTROL_FIRST_ID 0x80000000u
@@ -41,6 +43,7 @@
 struct backend_session {
 	uint32_t id;
 	struct ng_session_params params;
+	bool reserved; /* params is the offer's placeholder, installed reserved */
 	struct backend_session *next;
 };
 
@@ -170,7 +173,7 @@ static void session_params_from_ng(const struct control *c, uint32_t id,
 
 /* Installs p as session id: a new session (insert) or in place of the current one (replace). */
 static int install(struct control *c, uint32_t id, const struct ng_session_params *p, bool replace,
-		   char *error, size_t error_len)
+		   bool reserved, char *error, size_t error_len)
 {
 	char reason[SESSION_ERROR_MAX] = "";
 	struct session_params params;
@@ -183,6 +186,7 @@ static int install(struct control *c, uint32_t id, const struct ng_session_param
 		return r;
 	}
 	session_params_from_ng(c, id, p, &params);
+	params.reserved = reserved;
 	params.relay = rs;
 	r = replace ? session_table_replace(c->table, &params, NULL, reason, sizeof(reason))
 		    : session_table_insert(c->table, &params, NULL, reason, sizeof(reason));
@@ -226,6 +230,7 @@ static int backend_allocate(void *opaque, const struct ng_alloc_params *params,
 	if (!b)
 		return -ENOMEM;
 	b->id = fresh_id(c);
+	b->reserved = true;
 	b->params.strict_source = c->config->strict_source;
 	for (unsigned leg = 0; leg < 2; leg++) {
 		int family = params->family[leg] ? params->family[leg] : params->family[!leg];
@@ -250,7 +255,7 @@ static int backend_allocate(void *opaque, const struct ng_alloc_params *params,
 	 * ephemeral port inside the media range): the allocator is next-fit, so try further on.
 	 */
 	for (unsigned attempt = 0; attempt < ALLOCATE_ATTEMPTS; attempt++) {
-		r = install(c, b->id, &b->params, false, error, error_len);
+		r = install(c, b->id, &b->params, false, true, error, error_len);
 		if (r != -EADDRINUSE)
 			break;
 	}
@@ -276,13 +281,14 @@ static int swap_session(struct control *c, struct backend_session *b,
 	char again[SESSION_ERROR_MAX];
 	int r;
 
-	r = install(c, b->id, p, true, error, error_len);
+	r = install(c, b->id, p, true, false, error, error_len);
 	if (r == 0) {
 		explicit_bzero(&b->params, sizeof(b->params));
 		b->params = *p;
+		b->reserved = false;
 		return 0;
 	}
-	if (install(c, b->id, &b->params, false, again, sizeof(again)) < 0)
+	if (install(c, b->id, &b->params, false, b->reserved, again, sizeof(again)) < 0)
 		log_warning("Failed to restore session %u after a failed change (%s): %s", b->id,
 			    error, again);
 	return r;
@@ -366,7 +372,7 @@ static int backend_update(void *opaque, uint32_t session_id, const struct ng_ses
 
 	if (!b)
 		return -ENOENT;
-	if (keys_only(b, p, changed))
+	if (!b->reserved && keys_only(b, p, changed))
 		return rekey(c, b, p, changed, error, error_len);
 	return swap_session(c, b, p, error, error_len);
 }
@@ -485,6 +491,25 @@ static void log_event(void *opaque, const struct ctl_event *ev)
 	char line[768];
 
 	log_warning("%s", ctl_event_format(ev, line, sizeof(line)));
+}
+
+/* The stats provider's control source: ng requests by command and result, TLS refusals. */
+_Static_assert(NG_CTX_COMMANDS == STATS_CTL_CMD_MAX, "both indexed by enum ng_command");
+_Static_assert((int)NG_CTX_OK == (int)STATS_CTL_OK && (int)NG_CTX_ERROR == (int)STATS_CTL_ERROR &&
+		   (int)NG_CTX_RESULT__MAX == (int)STATS_CTL_RESULT__MAX,
+	       "same result indices");
+_Static_assert(TLS_REFUSAL__MAX == STATS_TLS_REFUSAL_MAX, "both indexed by enum tls_refusal");
+
+static void control_counters(void *opaque, struct stats_control_counters *ret)
+{
+	struct control *c = opaque;
+	struct ng_ctx_counters ng;
+	struct ctl_counters ctl;
+
+	ng_ctx_get_counters(c->ng, &ng);
+	memcpy(ret->requests, ng.by_command, sizeof(ret->requests));
+	ctl_server_get_counters(c->srv, &ctl);
+	memcpy(ret->tls_handshake_failures, ctl.tls_refused, sizeof(ret->tls_handshake_failures));
 }
 
 /* Map the daemon's policy enums onto the ng layer's (they are ordered differently). */
@@ -692,6 +717,7 @@ int control_start(const struct sluice_config *config, struct session_table *tabl
 	r = start_server(c);
 	if (r < 0)
 		goto fail;
+	stats_provider_set_control_source(control_counters, c);
 	*ret = c;
 	return 0;
 fail:
@@ -720,6 +746,9 @@ void control_stop(struct control *c)
 {
 	if (!c)
 		return;
+	/* Once this returns, the stats thread no longer reads c's counters. */
+	if (c->srv && c->ng)
+		stats_provider_set_control_source(NULL, NULL);
 	/* The thread first: no request runs while the layer goes. */
 	ctl_server_free(c->srv);
 	ng_ctx_free(c->ng);

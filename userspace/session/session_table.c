@@ -58,7 +58,7 @@ static struct session **bucket_of(const struct session_table *t, uint32_t id)
 
 static void detach_session(struct session_table *t, struct session *s)
 {
-	if (t->ops->session_detach)
+	if (!s->reserved && t->ops->session_detach)
 		t->ops->session_detach(t->userdata, s);
 }
 
@@ -391,6 +391,11 @@ int session_install(struct session_table *t, struct session *s, bool adopt, char
 			goto close_streams;
 		}
 	}
+	if (s->reserved) {
+		/* Ports and media held; nothing reaches the data path or the maps. */
+		link_session(t, s);
+		return 0;
+	}
 	if (t->ops->session_attach) {
 		r = t->ops->session_attach(t->userdata, s);
 		if (r < 0) {
@@ -441,6 +446,7 @@ int session_table_insert(struct session_table *t, const struct session_params *p
 		return failf(error, len, -ENOMEM, "out of memory");
 	s->id = params->id;
 	s->rtcp_mux = params->rtcp_mux;
+	s->reserved = params->reserved;
 	memcpy(s->legs, params->legs, sizeof(s->legs));
 	s->relay = params->relay;
 	r = assign_ports(t, s, error, len);
@@ -471,7 +477,8 @@ int session_table_delete(struct session_table *t, uint32_t id)
 		return -ENOENT;
 	*link = s->bucket_next;
 	t->count--;
-	delete_entries(t, s, s->n_streams, s->n_streams);
+	if (!s->reserved)
+		delete_entries(t, s, s->n_streams, s->n_streams);
 	detach_session(t, s);
 	close_streams(t, s, s->n_streams);
 	release_ports(t, s, s->n_streams);
@@ -491,7 +498,8 @@ static void remove_session(struct session_table *t, struct session *s)
 		link = &(*link)->bucket_next;
 	*link = s->bucket_next;
 	t->count--;
-	delete_entries(t, s, s->n_streams, s->n_streams);
+	if (!s->reserved)
+		delete_entries(t, s, s->n_streams, s->n_streams);
 	detach_session(t, s);
 	close_streams(t, s, s->n_streams);
 	release_ports(t, s, s->n_streams);

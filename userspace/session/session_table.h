@@ -56,6 +56,8 @@ struct session_leg {
 struct session {
 	uint32_t id;
 	bool rtcp_mux;
+	bool reserved; /* a placeholder: ports and media held, nothing in the maps (params.reserved)
+			*/
 	struct session_leg legs[2]; /* by enum sluice_leg */
 	unsigned n_streams;
 	/* internal RTP, internal RTCP, gateway RTP, gateway RTCP; muxed: internal, gateway */
@@ -67,6 +69,13 @@ struct session {
 struct session_params {
 	uint32_t id;
 	bool rtcp_mux;
+	/*
+	 * Reserve only (the ng offer's placeholder): take the ports and open the streams' media,
+	 * but neither attach the session to the data path nor write any map entry, so XDP drops its
+	 * packets as SLUICE_DROP_NO_SESSION and its sockets relay nothing. session_table_replace()
+	 * turns it into a real session on the same ports.
+	 */
+	bool reserved;
 	struct session_leg legs[2];
 	void *relay; /* handed to ops->session_attach through session.relay; never freed here */
 };

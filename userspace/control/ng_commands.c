@@ -879,7 +879,7 @@ static int plan_answer_media(struct ng_op *op, const struct call *call, const st
 	struct ng_session_params *p = &plan->params;
 	struct ng_leg_params *lx = &p->legs[leg_x], *ly = &p->legs[leg_y];
 	struct sdes_crypto theirs;
-	bool y_srtp;
+	bool y_srtp = false;
 	int r;
 
 	memset(plan, 0, sizeof(*plan));

@@ -136,3 +136,49 @@ bench_ksoftirqd_cpu_seconds()
 	done
 	echo "$total"
 }
+
+# CPU seconds a live process has run so far, all its live threads, from their schedstat
+# (nanosecond run time; utime/stime tick in 10 ms steps, too coarse for short trials). Falls back
+# to bench_proc_cpu_seconds where schedstat is missing. Threads that already exited are missed.
+bench_proc_runtime_seconds()
+{
+	local pid=$1 f total=0 v
+	if [ ! -r "/proc/$pid/task/$pid/schedstat" ]; then
+		bench_proc_cpu_seconds "$pid"
+		return
+	fi
+	for f in /proc/"$pid"/task/*/schedstat; do
+		read -r v _ <"$f" 2>/dev/null || continue
+		total=$((total + v))
+	done
+	printf '%d.%09d\n' $((total / 1000000000)) $((total % 1000000000))
+}
+
+# Wait (at most 5 s) until every veth of the rig has its carrier (attaching XDP restarts a veth).
+bench_wait_links()
+{
+	local i
+	for ((i = 0; i < 100; i++)); do
+		if rig__carrier "$RIG_CALLER" c0 && rig__carrier "$RIG_RELAY" ri &&
+			rig__carrier "$RIG_RELAY" rg && rig__carrier "$RIG_GW" g0; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "veth links did not come back" >&2
+	return 1
+}
+
+# Stop a relay process started with rig_bg: TERM, up to 5 s, then KILL; reaps it.
+bench_stop_pid()
+{
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}

@@ -55,6 +55,8 @@
 #define LAT_COARSE_MS	    60000      /* then 1 ms buckets up to 60 s */
 
 static volatile sig_atomic_t stop_requested;
+/* --srtp-engine: libsrtp2 by default, an implementation independent of the relay's default. */
+static enum sluice_srtp_engine gen_srtp_engine = SLUICE_SRTP_LIBSRTP;
 
 static void on_stop_signal(int sig)
 {
@@ -190,6 +192,8 @@ struct gen_options {
 	bool have_seq_start;
 	uint32_t seq_start;
 	uint32_t reorder_window; /* send: reverse blocks of K packets around each sequence wrap */
+	bool precompute;	 /* send: build (and protect) every packet before the first send */
+	const char *latency_cdf; /* sink: write the latency distribution to this file */
 };
 
 static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
@@ -249,12 +253,14 @@ static void usage(FILE *f)
 	    "                  [--srtp SUITE --key B64] [--rx-srtp SUITE --rx-key B64]\n"
 	    "                  [--every N] [--flip-bit payload|tag] [--wrong-key] [--ssrc-change]\n"
 	    "                  [--csrc-count N] [--ext-len N] [--replay N [--replay-lag L]]\n"
-	    "                  [--seq-start S] [--reorder-window K]\n"
+	    "                  [--seq-start S] [--reorder-window K] [--precompute]\n"
+	    "                  [--srtp-engine openssl|libsrtp]\n"
 	    "  sluice-gen sink --bind ADDR --port BASE --streams N [--port-step S]\n"
 	    "                  (--duration SEC | --expect N [--timeout SEC]) [--ssrc-base X] "
 	    "[--rtcp]\n"
 	    "                  [--echo] [--busy-poll] [--ready-file PATH] [--json]\n"
-	    "                  [--rx-srtp SUITE --rx-key B64]\n"
+	    "                  [--rx-srtp SUITE --rx-key B64] [--latency-cdf FILE]\n"
+	    "                  [--srtp-engine openssl|libsrtp]\n"
 	    "send: --rate is the total over all streams, --count is per stream; stream i sends "
 	    "from\n"
 	    "  source port BASE+i*step (ephemeral without --src-port) to PORT+i*S. --rtcp sends "
@@ -280,13 +286,22 @@ static void usage(FILE *f)
 	    "  every Nth packet again after it (--replay-lag L: the one L packets earlier).\n"
 	    "  --seq-start S: first RTP sequence number; --reorder-window K reverses blocks of K\n"
 	    "  packets around every sequence number wrap.\n"
+	    "  --precompute builds and protects every packet before the first send (send times\n"
+	    "  stamped are the scheduled ones; the timed loop only calls sendmmsg): the\n"
+	    "  generator's own ceiling for benchmarks. Not with hostile copies or --replay. Its\n"
+	    "  --ready-file then appears once the packets are built and holds the nanoseconds\n"
+	    "  until the first send.\n"
+	    "  --key/--rx-key @FILE: one key per line, line i for stream i. --srtp-engine\n"
+	    "  openssl|libsrtp (default libsrtp, independent of the relay's default engine):\n"
+	    "  a benchmark's sink decrypts ~6x cheaper with openssl.\n"
 	    "sink: one socket per stream on BASE+i*step; verifies headers and every payload byte; "
 	    "counts\n"
 	    "  received, lost, duplicates, reordered and bad packets per stream; one-way latency\n"
 	    "  percentiles from the embedded CLOCK_MONOTONIC send time. --expect N stops when "
 	    "every\n"
 	    "  stream has N packets (or after --timeout, default 10 s). SIGINT/SIGTERM stop and "
-	    "report.\n");
+	    "report.\n"
+	    "  --latency-cdf FILE writes \"microseconds cumulative-fraction\" lines.\n");
 }
 
 enum {
@@ -333,6 +348,9 @@ enum {
 	OPT_REPLAY_LAG,
 	OPT_SEQ_START,
 	OPT_REORDER_WINDOW,
+	OPT_PRECOMPUTE,
+	OPT_LATENCY_CDF,
+	OPT_SRTP_ENGINE,
 	OPT_HELP,
 };
 
@@ -380,6 +398,9 @@ static const struct option long_options[] = {
     {"replay-lag", required_argument, NULL, OPT_REPLAY_LAG},
     {"seq-start", required_argument, NULL, OPT_SEQ_START},
     {"reorder-window", required_argument, NULL, OPT_REORDER_WINDOW},
+    {"precompute", no_argument, NULL, OPT_PRECOMPUTE},
+    {"latency-cdf", required_argument, NULL, OPT_LATENCY_CDF},
+    {"srtp-engine", required_argument, NULL, OPT_SRTP_ENGINE},
     {"help", no_argument, NULL, OPT_HELP},
     {0},
 };
@@ -540,6 +561,20 @@ static int parse_options(int argc, char **argv, bool sending, struct gen_options
 		case OPT_REORDER_WINDOW:
 			r = parse_u32(optarg, 2, 64, &o->reorder_window);
 			break;
+		case OPT_PRECOMPUTE:
+			o->precompute = true;
+			break;
+		case OPT_LATENCY_CDF:
+			o->latency_cdf = optarg;
+			break;
+		case OPT_SRTP_ENGINE:
+			if (strcmp(optarg, "libsrtp") == 0)
+				gen_srtp_engine = SLUICE_SRTP_LIBSRTP;
+			else if (strcmp(optarg, "openssl") == 0)
+				gen_srtp_engine = SLUICE_SRTP_OPENSSL;
+			else
+				r = -EINVAL;
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
@@ -568,6 +603,11 @@ static int parse_options(int argc, char **argv, bool sending, struct gen_options
 		    o->have_ext_len || (o->every && o->truncate);
 	if (o->inject && !o->every)
 		o->every = 1;
+	if (o->precompute && (o->inject || o->replay)) {
+		fprintf(stderr, "sluice-gen: --precompute does not combine with hostile copies or "
+				"--replay\n");
+		return -EINVAL;
+	}
 	if ((o->flip_bit || o->wrong_key) && !o->srtp) {
 		fprintf(stderr, "sluice-gen: --flip-bit and --wrong-key need --srtp\n");
 		return -EINVAL;
@@ -645,6 +685,53 @@ static int udp_socket_bound(const struct endpoint *ep, bool nonblocking)
 	return fd;
 }
 
+struct latency_hist {
+	uint64_t fine[LAT_FINE_US];
+	uint64_t coarse[LAT_COARSE_MS + 1];
+	uint64_t count, max_ns;
+	double sum_us;
+};
+
+static void latency_add(struct latency_hist *h, uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+
+	if (us < LAT_FINE_US)
+		h->fine[us]++;
+	else if (us / 1000 < LAT_COARSE_MS)
+		h->coarse[us / 1000]++;
+	else
+		h->coarse[LAT_COARSE_MS]++;
+	h->count++;
+	h->sum_us += (double)ns / 1000.0;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+/* Microseconds below which fraction q of the samples lie (bucket upper bound). */
+static double latency_quantile(const struct latency_hist *h, double q)
+{
+	uint64_t want, seen = 0;
+	size_t i;
+
+	if (!h->count)
+		return 0;
+	want = (uint64_t)ceil(q * (double)h->count);
+	if (want == 0)
+		want = 1;
+	for (i = 0; i < LAT_FINE_US; i++) {
+		seen += h->fine[i];
+		if (seen >= want)
+			return (double)i + 1;
+	}
+	for (i = 0; i <= LAT_COARSE_MS; i++) {
+		seen += h->coarse[i];
+		if (seen >= want)
+			return (double)(i + 1) * 1000.0;
+	}
+	return (double)h->max_ns / 1000.0;
+}
+
 /* ---- send ---- */
 
 struct send_stream {
@@ -659,6 +746,8 @@ struct send_stream {
 	struct sluice_srtp_ctx *wrong;	  /* --wrong-key: protects the hostile copies */
 	uint8_t (*history)[GEN_BUF_SIZE]; /* --replay: the last replay_lag + 1 packets sent */
 	size_t *history_len;
+	uint8_t *pre;	   /* --precompute: packet at send position p at pre + p * stride */
+	uint16_t *pre_len; /* ... and its length */
 };
 
 /* What a sender did besides sending its packets. */
@@ -776,6 +865,51 @@ static uint32_t position_pktno(const struct gen_options *o, const struct send_st
 	return (uint32_t)pos;
 }
 
+/*
+ * The key of stream i: the option's value, or with "@FILE" line i of FILE (one base64 key per
+ * line; a relay that gives every call its own key, like rtpengine's SDES offers). NULL when the
+ * file cannot be read or is too short.
+ */
+static const char *key_for_stream(const char *spec, uint32_t i)
+{
+	static const char *loaded_spec;
+	static char **lines;
+	static size_t nlines;
+
+	if (!spec || spec[0] != '@')
+		return spec;
+	if (loaded_spec != spec) {
+		FILE *f = fopen(spec + 1, "re");
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+
+		if (!f) {
+			fprintf(stderr, "sluice-gen: cannot read %s: %s\n", spec + 1,
+				strerror(errno));
+			return NULL;
+		}
+		loaded_spec = spec;
+		while ((n = getline(&line, &cap, f)) > 0) {
+			char **p = realloc(lines, (nlines + 1) * sizeof(*lines));
+
+			if (!p)
+				break;
+			lines = p;
+			while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+				line[--n] = 0;
+			lines[nlines++] = strdup(line);
+		}
+		free(line);
+		fclose(f);
+	}
+	if (i >= nlines || !lines[i]) {
+		fprintf(stderr, "sluice-gen: %s has no key for stream %u\n", spec + 1, i);
+		return NULL;
+	}
+	return lines[i];
+}
+
 static int srtp_ctx_from_b64(enum sluice_srtp_suite suite, enum sluice_srtp_direction dir,
 			     const char *b64, bool random_key, struct sluice_srtp_ctx **ret)
 {
@@ -787,11 +921,13 @@ static int srtp_ctx_from_b64(enum sluice_srtp_suite suite, enum sluice_srtp_dire
 	if (random_key)
 		r = getrandom(key, key_len + salt_len, 0) == (ssize_t)(key_len + salt_len) ? 0
 											   : -EIO;
+	else if (!b64)
+		return -EINVAL;
 	else
 		r = base64_decode_exact(b64, key, key_len + salt_len);
 	if (r == 0)
-		r = sluice_srtp_ctx_new(SLUICE_SRTP_LIBSRTP, suite, dir, key, key_len,
-					key + key_len, salt_len, NULL, ret);
+		r = sluice_srtp_ctx_new(gen_srtp_engine, suite, dir, key, key_len, key + key_len,
+					salt_len, NULL, ret);
 	explicit_bzero(key, sizeof(key));
 	if (r < 0)
 		fprintf(stderr, "sluice-gen: cannot set up SRTP (%s): %s\n",
@@ -836,8 +972,8 @@ static int send_open_streams(const struct gen_options *o, struct send_stream *st
 		s->ts_start = rnd[1];
 		s->ssrc = o->ssrc_base + i;
 		if (o->srtp) {
-			r = srtp_ctx_from_b64(o->srtp_suite, SLUICE_SRTP_OUTBOUND, o->srtp_key,
-					      false, &s->srtp);
+			r = srtp_ctx_from_b64(o->srtp_suite, SLUICE_SRTP_OUTBOUND,
+					      key_for_stream(o->srtp_key, i), false, &s->srtp);
 			if (r == 0 && o->wrong_key)
 				r = srtp_ctx_from_b64(o->srtp_suite, SLUICE_SRTP_OUTBOUND, NULL,
 						      true, &s->wrong);
@@ -863,6 +999,8 @@ static void send_close_streams(const struct gen_options *o, struct send_stream *
 		sluice_srtp_ctx_free(streams[i].wrong);
 		free(streams[i].history);
 		free(streams[i].history_len);
+		free(streams[i].pre);
+		free(streams[i].pre_len);
 	}
 }
 
@@ -949,6 +1087,133 @@ static uint32_t send_stream_batch(const struct gen_options *o, struct send_strea
 	return want;
 }
 
+/*
+ * --precompute: every packet the streams will send (count each), built, stamped with its
+ * scheduled send time and protected before the first send, so the timed loop only hands
+ * ready buffers to sendmmsg. Stream i's packet at send position p is due at
+ * start + (p + i/N) / per-stream rate (the pacing below sends it then or a little later), and
+ * SRTP is applied in sending order: sequence numbers, ROC and the SRTCP index are exactly those
+ * of a live sender. Returns the stride between packets, or 0 when out of memory.
+ */
+static size_t precompute_streams(const struct gen_options *o, struct send_stream *streams,
+				 uint64_t count, uint64_t start, struct send_totals *totals)
+{
+	double per_stream_rate = o->rate / o->streams;
+	size_t plain = o->rtcp ? (GEN_RTCP_HDR_LEN + o->payload + 3) & ~(size_t)3
+			       : GEN_RTP_HDR_LEN + o->payload;
+	size_t stride = (plain + SLUICE_SRTP_MAX_TRAILER_LEN + 15) & ~(size_t)15;
+	static uint8_t bufs[GEN_COPIES][GEN_BUF_SIZE];
+	struct iovec iovs[GEN_COPIES];
+
+	for (uint32_t i = 0; i < o->streams; i++) {
+		struct send_stream *s = &streams[i];
+
+		s->pre = malloc(count * stride);
+		s->pre_len = malloc(count * sizeof(*s->pre_len));
+		if (!s->pre || !s->pre_len)
+			return 0;
+		for (uint64_t pos = 0; pos < count; pos++) {
+			double due_s = ((double)pos + (double)i / o->streams) / per_stream_rate;
+			uint64_t t = start + (uint64_t)(due_s * 1e9);
+			unsigned n = build_position(o, s, i, pos, t, bufs, iovs, totals);
+			size_t len = n ? iovs[n - 1].iov_len : 0;
+
+			if (len > stride)
+				len = stride;
+			memcpy(s->pre + pos * stride, iovs[n - 1].iov_base, len);
+			s->pre_len[pos] = (uint16_t)len;
+		}
+	}
+	return stride;
+}
+
+/* Frees what precompute_streams built and gives every stream fresh SRTP contexts. */
+static int send_restart_streams(const struct gen_options *o, struct send_stream *streams)
+{
+	for (uint32_t i = 0; i < o->streams; i++) {
+		struct send_stream *s = &streams[i];
+
+		free(s->pre);
+		free(s->pre_len);
+		s->pre = NULL;
+		s->pre_len = NULL;
+		if (s->srtp) {
+			int r;
+
+			sluice_srtp_ctx_free(s->srtp);
+			s->srtp = NULL;
+			r = srtp_ctx_from_b64(o->srtp_suite, SLUICE_SRTP_OUTBOUND,
+					      key_for_stream(o->srtp_key, i), false, &s->srtp);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* What precompute_streams will take per packet: builds and protects a few with a spare key. */
+static double precompute_cost_ns(const struct gen_options *o)
+{
+	struct send_stream probe = {.ssrc = 0x7e57c0deu};
+	static uint8_t bufs[GEN_COPIES][GEN_BUF_SIZE];
+	uint8_t *scratch = malloc(256 * 256);
+	struct send_totals totals = {0};
+	struct iovec iovs[GEN_COPIES];
+	uint64_t t0, t1;
+
+	if (o->srtp &&
+	    srtp_ctx_from_b64(o->srtp_suite, SLUICE_SRTP_OUTBOUND, NULL, true, &probe.srtp) < 0)
+		probe.srtp = NULL;
+	t0 = now_ns();
+	for (uint32_t p = 0; p < 256; p++) {
+		unsigned n = build_position(o, &probe, 0, p, t0, bufs, iovs, &totals);
+
+		if (scratch && n)
+			memcpy(scratch + p * 256, iovs[n - 1].iov_base,
+			       iovs[n - 1].iov_len < 256 ? iovs[n - 1].iov_len : 256);
+	}
+	t1 = now_ns();
+	sluice_srtp_ctx_free(probe.srtp);
+	free(scratch);
+	return (double)(t1 - t0) / 256.0;
+}
+
+/* Sends up to `want` precomputed packets of one stream with one sendmmsg. */
+static uint32_t send_stream_precomputed(struct send_stream *s, uint32_t want, size_t stride,
+					struct mmsghdr *msgs, struct iovec *iovs,
+					struct send_totals *totals, uint64_t first_due,
+					struct latency_hist *lag)
+{
+	uint64_t t = now_ns();
+	uint32_t i, done = 0;
+
+	/* How late the batch's first packet leaves against the time stamped in it. */
+	latency_add(lag, t > first_due ? t - first_due : 0);
+
+	for (i = 0; i < want; i++) {
+		iovs[i].iov_base = s->pre + (s->sent + i) * stride;
+		iovs[i].iov_len = s->pre_len[s->sent + i];
+		msgs[i].msg_hdr = (struct msghdr){.msg_name = &s->dst,
+						  .msg_namelen = s->dst_len,
+						  .msg_iov = &iovs[i],
+						  .msg_iovlen = 1};
+	}
+	while (done < want) {
+		int sent = sendmmsg(s->fd, msgs + done, want - done, 0);
+
+		if (sent < 0) {
+			if (errno == EINTR)
+				continue;
+			totals->errors++;
+			done++;
+			continue;
+		}
+		done += (uint32_t)sent;
+	}
+	s->sent += want;
+	return want;
+}
+
 static void touch_ready_file(const char *path)
 {
 	int fd;
@@ -958,6 +1223,22 @@ static void touch_ready_file(const char *path)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd >= 0)
 		close(fd);
+}
+
+/* Creates path holding "NS\n" (written to a temporary name first: readers see all or nothing). */
+static void touch_ready_file_ns(const char *path, uint64_t ns)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	if (!path || snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return;
+	f = fopen(tmp, "we");
+	if (!f)
+		return;
+	fprintf(f, "%" PRIu64 "\n", ns);
+	if (fclose(f) == 0)
+		rename(tmp, path);
 }
 
 /* Waits (bounded: 10 s) until path exists; returns -ETIMEDOUT otherwise. */
@@ -993,51 +1274,31 @@ struct sink_stream {
 	size_t seen_bytes;
 };
 
-struct latency_hist {
-	uint64_t fine[LAT_FINE_US];
-	uint64_t coarse[LAT_COARSE_MS + 1];
-	uint64_t count, max_ns;
-	double sum_us;
-};
-
-static void latency_add(struct latency_hist *h, uint64_t ns)
+/* --latency-cdf: "upper bound in microseconds, fraction of samples at or below" per bucket used. */
+static void latency_write_cdf(const struct latency_hist *h, const char *path)
 {
-	uint64_t us = ns / 1000;
-
-	if (us < LAT_FINE_US)
-		h->fine[us]++;
-	else if (us / 1000 < LAT_COARSE_MS)
-		h->coarse[us / 1000]++;
-	else
-		h->coarse[LAT_COARSE_MS]++;
-	h->count++;
-	h->sum_us += (double)ns / 1000.0;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
-}
-
-/* Microseconds below which fraction q of the samples lie (bucket upper bound). */
-static double latency_quantile(const struct latency_hist *h, double q)
-{
-	uint64_t want, seen = 0;
+	FILE *f = fopen(path, "we");
+	uint64_t seen = 0;
 	size_t i;
 
-	if (!h->count)
-		return 0;
-	want = (uint64_t)ceil(q * (double)h->count);
-	if (want == 0)
-		want = 1;
-	for (i = 0; i < LAT_FINE_US; i++) {
+	if (!f) {
+		fprintf(stderr, "sluice-gen: cannot write %s: %s\n", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "# latency_us cumulative_fraction (%" PRIu64 " samples)\n", h->count);
+	for (i = 0; h->count && i < LAT_FINE_US; i++) {
+		if (!h->fine[i])
+			continue;
 		seen += h->fine[i];
-		if (seen >= want)
-			return (double)i + 1;
+		fprintf(f, "%zu %.6f\n", i + 1, (double)seen / (double)h->count);
 	}
-	for (i = 0; i <= LAT_COARSE_MS; i++) {
+	for (i = 0; h->count && i <= LAT_COARSE_MS; i++) {
+		if (!h->coarse[i])
+			continue;
 		seen += h->coarse[i];
-		if (seen >= want)
-			return (double)(i + 1) * 1000.0;
+		fprintf(f, "%zu %.6f\n", (i + 1) * 1000, (double)seen / (double)h->count);
 	}
-	return (double)h->max_ns / 1000.0;
+	fclose(f);
 }
 
 /* Marks pktno seen; returns 1 if new, 0 if a duplicate, -1 if out of the bitmap's range. */
@@ -1171,8 +1432,9 @@ static bool sink_unprotect(const struct gen_options *o, struct sink_stream *s, u
 static int sink_open_srtp(const struct gen_options *o, struct sink_stream *streams)
 {
 	for (uint32_t i = 0; o->rx_srtp && i < o->streams; i++) {
-		int r = srtp_ctx_from_b64(o->rx_srtp_suite, SLUICE_SRTP_INBOUND, o->rx_srtp_key,
-					  false, &streams[i].srtp);
+		int r =
+		    srtp_ctx_from_b64(o->rx_srtp_suite, SLUICE_SRTP_INBOUND,
+				      key_for_stream(o->rx_srtp_key, i), false, &streams[i].srtp);
 
 		if (r < 0)
 			return r;
@@ -1415,6 +1677,8 @@ static int run_sink(const struct gen_options *o)
 	cpu1 = cpu_seconds(&u1, &s1);
 	sink_report(o, streams, lat, (double)(now_ns() - start) / 1e9, cpu1 - cpu0, complete, "",
 		    "\n");
+	if (o->latency_cdf)
+		latency_write_cdf(lat, o->latency_cdf);
 out_close:
 	for (i = 0; i < o->streams; i++) {
 		if (streams[i].fd >= 0)
@@ -1523,7 +1787,8 @@ static bool receiver_poll(struct send_receiver *rx, uint64_t deadline)
 
 static void send_report(const struct gen_options *o, uint64_t sent,
 			const struct send_totals *totals, double elapsed, double u, double sy,
-			const struct send_receiver *rx, double rx_elapsed)
+			const struct send_receiver *rx, double rx_elapsed, double pre_s,
+			double pre_late_s, const struct latency_hist *lag)
 {
 	double rate = elapsed > 0 ? (double)sent / elapsed : 0;
 
@@ -1537,7 +1802,12 @@ static void send_report(const struct gen_options *o, uint64_t sent,
 		       o->streams, sent, totals->errors, totals->injected, totals->replayed,
 		       totals->srtp_errors, elapsed, rate, o->rate, u + sy, u, sy, o->payload,
 		       o->rtcp ? "rtcp" : "rtp", o->srtp ? "true" : "false");
-	else
+	if (o->json && o->precompute)
+		printf(",\"precompute_s\":%.6f,\"precompute_late_s\":%.6f,\"send_lag_us\":{"
+		       "\"p50\":%.0f,\"p99\":%.0f,\"max\":%.1f}",
+		       pre_s, pre_late_s, latency_quantile(lag, 0.5), latency_quantile(lag, 0.99),
+		       (double)lag->max_ns / 1000.0);
+	if (!o->json)
 		printf("sent %" PRIu64 " packets (%" PRIu64
 		       " errors) on %u streams in %.3f s: %.1f pps "
 		       "(target %.1f), generator CPU %.3f s (user %.3f, sys %.3f)%s\n",
@@ -1563,10 +1833,14 @@ static int run_send(const struct gen_options *o)
 	double per_stream_rate = o->rate / o->streams, u0, s0, u1, s1, elapsed;
 	uint64_t sent = 0, start, end_ns = UINT64_MAX, t, send_end;
 	uint64_t interval_ns = (uint64_t)(1e9 / o->rate);
+	uint64_t count = o->count; /* per stream; 0: until the duration ends */
+	double pre_s = 0, pre_late_s = 0;
+	struct latency_hist *lag = calloc(1, sizeof(*lag)); /* --precompute: send - stamped */
+	size_t stride = 0;
 	uint32_t i;
 	int r = 0;
 
-	if (!streams || !bufs || !msgs || !iovs) {
+	if (!streams || !bufs || !msgs || !iovs || !lag) {
 		r = -ENOMEM;
 		goto out_free;
 	}
@@ -1580,7 +1854,8 @@ static int run_send(const struct gen_options *o)
 		if (r < 0)
 			goto out_close;
 	}
-	touch_ready_file(o->ready_file);
+	if (!o->precompute)
+		touch_ready_file(o->ready_file);
 	r = wait_for_file(o->start_after);
 	if (r < 0) {
 		fprintf(stderr, "sluice-gen send: %s did not appear within 10 s\n", o->start_after);
@@ -1589,14 +1864,66 @@ static int run_send(const struct gen_options *o)
 
 	if (interval_ns < 20000)
 		interval_ns = 20000; /* wake at most every 20 us; batches absorb the rest */
-	cpu_seconds(&u0, &s0);
-	start = now_ns();
+	if (o->precompute) {
+		uint64_t t0 = now_ns(), lead, bytes;
+		double cost;
+
+		if (!count)
+			count = (uint64_t)ceil(o->duration * per_stream_rate) + 1;
+		bytes = count * o->streams * (GEN_RTP_HDR_LEN + o->payload + 64);
+		if (bytes > (8ull << 30)) {
+			fprintf(stderr,
+				"sluice-gen send: --precompute would need %" PRIu64
+				" MiB; use fewer packets\n",
+				bytes >> 20);
+			r = -ENOMEM;
+			goto out_close;
+		}
+		/*
+		 * The first packet is stamped with a start time this far ahead: the estimated
+		 * build time, with a margin. When building took longer (a busy machine), it
+		 * starts over with new SRTP contexts and twice the lead: late packets would
+		 * carry stamps from before their send and inflate the latency.
+		 */
+		cost = precompute_cost_ns(o);
+		lead = (uint64_t)(cost * 1.5 * (double)(count * o->streams)) + 100000000ull;
+		for (int attempt = 0;; attempt++) {
+			start = now_ns() + lead;
+			stride = precompute_streams(o, streams, count, start, &totals);
+			if (!stride) {
+				r = -ENOMEM;
+				goto out_close;
+			}
+			t = now_ns();
+			if (t + 20000000ull <= start || attempt == 3)
+				break;
+			pre_late_s += (double)(t + 20000000ull - start) / 1e9;
+			r = send_restart_streams(o, streams);
+			if (r < 0)
+				goto out_close;
+			lead *= 2;
+		}
+		pre_s = (double)(t - t0) / 1e9;
+		if (t > start)
+			fprintf(stderr,
+				"sluice-gen send: warning: precomputing took %.3f s: the first "
+				"packets leave %.3f s late\n",
+				pre_s, (double)(t - start) / 1e9);
+		/* With --precompute, --ready-file means: built; it holds the nanoseconds until
+		 * the first send (a benchmark opens its measurement window then). */
+		touch_ready_file_ns(o->ready_file, start > now_ns() ? start - now_ns() : 0);
+		sleep_until_ns(start);
+		cpu_seconds(&u0, &s0);
+	} else {
+		cpu_seconds(&u0, &s0);
+		start = now_ns();
+	}
 	if (o->duration > 0)
 		end_ns = start + (uint64_t)(o->duration * 1e9);
 
 	for (t = start; !stop_requested && t < end_ns; t = now_ns()) {
 		double elapsed_s = (double)(t - start) / 1e9;
-		bool all_done = o->count > 0, any_sent = false;
+		bool all_done = count > 0, any_sent = false;
 
 		for (i = 0; i < o->streams; i++) {
 			struct send_stream *s = &streams[i];
@@ -1604,17 +1931,25 @@ static int run_send(const struct gen_options *o)
 			double due_f = elapsed_s * per_stream_rate - (double)i / o->streams + 1;
 			uint64_t due = due_f > 0 ? (uint64_t)due_f : 0;
 
-			if (o->count && due > o->count)
-				due = o->count;
-			if (o->count && s->sent < o->count)
+			if (count && due > count)
+				due = count;
+			if (count && s->sent < count)
 				all_done = false;
 			while (s->sent < due) {
 				uint64_t want = due - s->sent;
 
 				if (want > o->batch)
 					want = o->batch;
-				sent += send_stream_batch(o, s, i, (uint32_t)want, bufs, msgs, iovs,
-							  &totals);
+				if (stride)
+					sent += send_stream_precomputed(
+					    s, (uint32_t)want, stride, msgs, iovs, &totals,
+					    start + (uint64_t)(((double)s->sent +
+								(double)i / o->streams) /
+							       per_stream_rate * 1e9),
+					    lag);
+				else
+					sent += send_stream_batch(o, s, i, (uint32_t)want, bufs,
+								  msgs, iovs, &totals);
 				any_sent = true;
 			}
 		}
@@ -1639,7 +1974,7 @@ static int run_send(const struct gen_options *o)
 	}
 	cpu_seconds(&u1, &s1);
 	send_report(o, sent, &totals, elapsed, u1 - u0, s1 - s0, o->recv ? &rx : NULL,
-		    (double)(now_ns() - start) / 1e9);
+		    (double)(now_ns() - start) / 1e9, pre_s, pre_late_s, lag);
 out_close:
 	if (o->recv)
 		receiver_close(&rx, o->streams);
@@ -1649,6 +1984,7 @@ out_free:
 	free(msgs);
 	free(bufs);
 	free(streams);
+	free(lag);
 	if (r < 0)
 		return 1;
 	return totals.errors ? 1 : 0;

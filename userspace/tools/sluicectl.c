@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "tools/ctl_socket.h"
 #include "tools/json_reader.h"
 #include "tools/sluicectl_stats.h"
 
@@ -61,43 +62,6 @@ static void usage(FILE *out)
 	    "Default sockets: %s (--socket), %s (--stats-socket;\n"
 	    "with --socket only: stats.sock beside it)\n",
 	    CONFIG_DEFAULT_ADMIN_SOCKET, CONFIG_DEFAULT_STATS_SOCKET);
-}
-
-static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("sluicectl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_FAILURE;
-}
-
-static int connect_admin(const char *path, int *ret_fd)
-{
-	struct timeval timeout = {.tv_sec = TIMEOUT_SEC};
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd = -1, r;
-
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sun.sun_path, path, strlen(path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	*ret_fd = fd;
-	return 0;
 }
 
 /* Send request plus '\n', read the reply until the daemon closes. */
@@ -346,11 +310,11 @@ static int build_add(int argc, char **argv, char *request)
 		}
 	}
 	if (r < 0) {
-		die("bad option value (no spaces; the request must fit %d bytes)", REQUEST_MAX);
+		ctl_fail("bad option value (no spaces; the request must fit %d bytes)", REQUEST_MAX);
 		return -EINVAL;
 	}
 	if (optind < argc || !has_id || !has_internal || !has_gateway) {
-		die("session add needs --id, --internal and --gateway (and nothing else)");
+		ctl_fail("session add needs --id, --internal and --gateway (and nothing else)");
 		return -EINVAL;
 	}
 	return 0;
@@ -368,7 +332,7 @@ static int build_rekey(int argc, char **argv, char *request)
 	int c, r = 0;
 
 	if (argc < 2 || !argv[1][0] || strspn(argv[1], "0123456789") != strlen(argv[1])) {
-		die("session rekey needs the session id first");
+		ctl_fail("session rekey needs the session id first");
 		return -EINVAL;
 	}
 	snprintf(request, REQUEST_MAX, "session rekey id=%s", argv[1]);
@@ -396,7 +360,7 @@ static int build_rekey(int argc, char **argv, char *request)
 		}
 	}
 	if (r < 0 || optind < argc || !has_leg) {
-		die("session rekey N --leg internal|gateway [--rx-key B64] [--tx-key B64]");
+		ctl_fail("session rekey N --leg internal|gateway [--rx-key B64] [--tx-key B64]");
 		return -EINVAL;
 	}
 	return 0;
@@ -434,20 +398,20 @@ static int run(const char *socket_path, const char *request, bool json, printer_
 	char *text = NULL;
 	int fd = -1, r;
 
-	r = connect_admin(socket_path, &fd);
+	r = ctl_socket_connect(socket_path, TIMEOUT_SEC, &fd);
 	if (r < 0)
-		return die("cannot connect to %s: %s", socket_path, strerror(-r));
+		return ctl_fail("cannot connect to %s: %s", socket_path, strerror(-r));
 	r = exchange(fd, request, &text);
 	close(fd);
 	if (r < 0)
-		return die("no reply from %s: %s", socket_path, strerror(-r));
+		return ctl_fail("no reply from %s: %s", socket_path, strerror(-r));
 	if (jv_parse(text, &reply) < 0) {
 		free(text);
-		return die("malformed reply from the daemon");
+		return ctl_fail("malformed reply from the daemon");
 	}
 	r = EXIT_SUCCESS;
 	if (strcmp(jv_text(reply, "result"), "ok") != 0)
-		r = die("%s", jv_text(reply, "error"));
+		r = ctl_fail("%s", jv_text(reply, "error"));
 	else if (json)
 		fputs(text, stdout);
 	else

@@ -18,49 +18,13 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "tools/ctl_socket.h"
 #include "tools/json_reader.h"
 #include "tools/sluicectl_stats.h"
 
 #define REPLY_MAX      (256u << 20)
 #define TIMEOUT_SEC    30
 #define TOP_DEFAULT_MS 1000
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("sluicectl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_FAILURE;
-}
-
-static int connect_stats(const char *path, int *ret_fd)
-{
-	struct timeval timeout = {.tv_sec = TIMEOUT_SEC};
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd, r;
-
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sun.sun_path, path, strlen(path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	*ret_fd = fd;
-	return 0;
-}
 
 /* A growing buffer of what the socket said. */
 struct reader {
@@ -124,9 +88,9 @@ static int request(const char *path, const char *req, char **ret)
 	char *text;
 	int fd, r;
 
-	r = connect_stats(path, &fd);
+	r = ctl_socket_connect(path, TIMEOUT_SEC, &fd);
 	if (r < 0)
-		return fail("cannot connect to %s: %s", path, strerror(-r));
+		return ctl_fail("cannot connect to %s: %s", path, strerror(-r));
 	if (dprintf(fd, "%s\n", req) < 0) {
 		r = -errno;
 		goto out;
@@ -138,7 +102,7 @@ out:
 	close(fd);
 	free(rd.buf);
 	if (r < 0)
-		return fail("no reply from %s: %s", path, strerror(-r));
+		return ctl_fail("no reply from %s: %s", path, strerror(-r));
 	return 0;
 }
 
@@ -447,13 +411,13 @@ static int run_top(const char *path, bool json, int argc, char **argv)
 		else if (i + 1 < argc && strcmp(argv[i], "--count") == 0)
 			count = (unsigned)strtoul(argv[++i], NULL, 10);
 		else
-			return fail("top [--interval MS (>= 100)] [--count N]");
+			return ctl_fail("top [--interval MS (>= 100)] [--count N]");
 	}
 	if (interval < 100)
-		return fail("top: --interval must be at least 100 ms");
-	r = connect_stats(path, &fd);
+		return ctl_fail("top: --interval must be at least 100 ms");
+	r = ctl_socket_connect(path, TIMEOUT_SEC, &fd);
 	if (r < 0)
-		return fail("cannot connect to %s: %s", path, strerror(-r));
+		return ctl_fail("cannot connect to %s: %s", path, strerror(-r));
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (!json)
@@ -489,7 +453,7 @@ static int run_top(const char *path, bool json, int argc, char **argv)
 			break;
 		}
 		if (jv_get(g, "error")) {
-			fail("%s", jv_text(g, "error"));
+			ctl_fail("%s", jv_text(g, "error"));
 			jv_free(g);
 			r = -EINVAL;
 			break;
@@ -503,7 +467,7 @@ static int run_top(const char *path, bool json, int argc, char **argv)
 	free(rd.buf);
 	close(fd);
 	if (r < 0 && r != -EINVAL)
-		return fail("stats socket %s: %s", path, strerror(-r));
+		return ctl_fail("stats socket %s: %s", path, strerror(-r));
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
@@ -538,7 +502,7 @@ int ctl_stats_run(const char *path, bool json, int argc, char **argv)
 		printer = print_status;
 	} else if (strcmp(argv[0], "sessions") == 0) {
 		if ((argc > 1 && !is_number(argv[1])) || (argc > 2 && !is_number(argv[2])))
-			return fail("sessions [OFFSET [LIMIT]]");
+			return ctl_fail("sessions [OFFSET [LIMIT]]");
 		snprintf(req, sizeof(req), "sessions%s%s%s%s", argc > 1 ? " " : "",
 			 argc > 1 ? argv[1] : "", argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
 		printer = print_sessions;
@@ -557,10 +521,10 @@ int ctl_stats_run(const char *path, bool json, int argc, char **argv)
 	}
 	if (jv_parse(text, &reply) < 0) {
 		free(text);
-		return fail("malformed reply from the stats socket");
+		return ctl_fail("malformed reply from the stats socket");
 	}
 	if (jv_get(reply, "error"))
-		r = fail("%s", jv_text(reply, "error"));
+		r = ctl_fail("%s", jv_text(reply, "error"));
 	else if (json)
 		puts(text);
 	else

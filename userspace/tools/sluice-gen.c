@@ -196,6 +196,16 @@ struct gen_options {
 	const char *latency_cdf; /* sink: write the latency distribution to this file */
 };
 
+/* The unspecified address ("0.0.0.0" or "::") of family, with port. */
+static struct endpoint endpoint_any(int family, uint16_t port)
+{
+	struct endpoint ep = {.family = family, .port = port};
+
+	if (family == AF_INET6)
+		ep.addr.v6 = in6addr_any;
+	return ep;
+}
+
 static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 {
 	char *end;
@@ -626,10 +636,7 @@ static int parse_options(int argc, char **argv, bool sending, struct gen_options
 		if (have_src_port)
 			o->src.port = (uint16_t)src_port;
 		if (have_src_port && !o->have_src) {
-			o->src =
-			    (struct endpoint){.family = o->dst.family, .port = (uint16_t)src_port};
-			if (o->dst.family == AF_INET6)
-				o->src.addr.v6 = in6addr_any;
+			o->src = endpoint_any(o->dst.family, (uint16_t)src_port);
 			o->have_src = true;
 		}
 		if (o->have_src && o->src.port && o->src_port_step == 0 && o->streams > 1) {
@@ -758,24 +765,58 @@ struct send_totals {
 	uint64_t srtp_errors; /* packets that could not be protected (sent as they were) */
 };
 
+/* Sends msgs[0..n) with sendmmsg; one that fails (ECONNREFUSED, ENOBUFS...) is skipped and counted.
+ */
+static uint64_t sendmmsg_all(int fd, struct mmsghdr *msgs, unsigned int n)
+{
+	unsigned int done = 0;
+	uint64_t failed = 0;
+
+	while (done < n) {
+		int sent = sendmmsg(fd, msgs + done, n - done, 0);
+
+		if (sent < 0) {
+			if (errno == EINTR)
+				continue;
+			failed++;
+			done++;
+			continue;
+		}
+		done += (unsigned int)sent;
+	}
+	return failed;
+}
+
+/* Points msg at one iovec bound for the stream's destination. */
+static void send_msg_init(struct mmsghdr *msg, struct send_stream *s, struct iovec *iov)
+{
+	msg->msg_hdr = (struct msghdr){
+	    .msg_name = &s->dst, .msg_namelen = s->dst_len, .msg_iov = iov, .msg_iovlen = 1};
+}
+
+/* The length of a plain (unprotected) packet: RTCP APP padded to 32-bit words, or RTP. */
+static size_t plain_packet_len(const struct gen_options *o)
+{
+	return o->rtcp ? (GEN_RTCP_HDR_LEN + o->payload + 3) & ~(size_t)3
+		       : GEN_RTP_HDR_LEN + o->payload;
+}
+
 /* Writes packet `pktno` of stream `index` into buf; returns its length. */
 static size_t build_packet(const struct gen_options *o, const struct send_stream *s, uint32_t index,
 			   uint32_t pktno, uint64_t send_ns, uint8_t *buf)
 {
-	size_t hdr, len, i;
+	size_t hdr, len = plain_packet_len(o), i;
 	uint8_t *probe;
 	uint32_t seed;
 
 	if (o->rtcp) {
 		/* RTCP APP (RFC 3550 6.7): V=2, subtype 0, PT 204, length, SSRC, name = magic. */
-		len = (GEN_RTCP_HDR_LEN + o->payload + 3) & ~(size_t)3;
 		buf[0] = 0x80;
 		buf[1] = GEN_RTCP_APP_PT;
 		put_be16(buf + 2, (uint16_t)(len / 4 - 1));
 		put_be32(buf + 4, s->ssrc);
 		hdr = GEN_RTCP_HDR_LEN;
 	} else {
-		len = GEN_RTP_HDR_LEN + o->payload;
 		buf[0] = 0x80;
 		buf[1] =
 		    (uint8_t)(o->pt | (pktno == 0 ? 0x80 : 0)); /* marker on the first packet */
@@ -937,6 +978,27 @@ static int srtp_ctx_from_b64(enum sluice_srtp_suite suite, enum sluice_srtp_dire
 	return r;
 }
 
+/* The SRTP context of stream i, keyed from --key/--rx-key (key_spec, maybe "@FILE"). */
+static int srtp_ctx_for_stream(enum sluice_srtp_suite suite, enum sluice_srtp_direction dir,
+			       const char *key_spec, uint32_t i, struct sluice_srtp_ctx **ret)
+{
+	return srtp_ctx_from_b64(suite, dir, key_for_stream(key_spec, i), false, ret);
+}
+
+/* A UDP socket bound to ep, or negative errno after saying so ("sluice-gen MODE: ..."). */
+static int udp_socket_bound_logged(const struct endpoint *ep, bool nonblocking, const char *mode)
+{
+	int fd = udp_socket_bound(ep, nonblocking);
+
+	if (fd < 0) {
+		char buf[ENDPOINT_STR_MAX];
+
+		fprintf(stderr, "sluice-gen %s: Failed to bind %s: %s\n", mode,
+			endpoint_format(ep, buf, sizeof(buf)), strerror(-fd));
+	}
+	return fd;
+}
+
 static int send_open_streams(const struct gen_options *o, struct send_stream *streams)
 {
 	uint32_t rnd[2];
@@ -954,26 +1016,19 @@ static int send_open_streams(const struct gen_options *o, struct send_stream *st
 			if (src.port)
 				src.port = (uint16_t)(o->src.port + i * o->src_port_step);
 		} else {
-			src = (struct endpoint){.family = o->dst.family};
-			if (src.family == AF_INET6)
-				src.addr.v6 = in6addr_any;
+			src = endpoint_any(o->dst.family, 0);
 		}
-		s->fd = udp_socket_bound(&src, false);
-		if (s->fd < 0) {
-			char buf[ENDPOINT_STR_MAX];
-
-			fprintf(stderr, "sluice-gen send: Failed to bind %s: %s\n",
-				endpoint_format(&src, buf, sizeof(buf)), strerror(-s->fd));
+		s->fd = udp_socket_bound_logged(&src, false, "send");
+		if (s->fd < 0)
 			return s->fd;
-		}
 		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 			rnd[0] = rnd[1] = (uint32_t)now_ns() * (i + 1);
 		s->seq_start = o->have_seq_start ? (uint16_t)o->seq_start : (uint16_t)rnd[0];
 		s->ts_start = rnd[1];
 		s->ssrc = o->ssrc_base + i;
 		if (o->srtp) {
-			r = srtp_ctx_from_b64(o->srtp_suite, SLUICE_SRTP_OUTBOUND,
-					      key_for_stream(o->srtp_key, i), false, &s->srtp);
+			r = srtp_ctx_for_stream(o->srtp_suite, SLUICE_SRTP_OUTBOUND, o->srtp_key, i,
+						&s->srtp);
 			if (r == 0 && o->wrong_key)
 				r = srtp_ctx_from_b64(o->srtp_suite, SLUICE_SRTP_OUTBOUND, NULL,
 						      true, &s->wrong);
@@ -1057,34 +1112,27 @@ static uint32_t send_stream_batch(const struct gen_options *o, struct send_strea
 				  struct send_totals *totals)
 {
 	uint64_t t = now_ns();
-	uint32_t i, done = 0, n = 0;
+	uint32_t i, n = 0;
 
 	for (i = 0; i < want; i++) {
 		unsigned k = build_position(o, s, index, s->sent + i, t, bufs + i * GEN_COPIES,
 					    iovs + n, totals);
 
 		for (unsigned j = 0; j < k; j++, n++)
-			msgs[n].msg_hdr = (struct msghdr){.msg_name = &s->dst,
-							  .msg_namelen = s->dst_len,
-							  .msg_iov = &iovs[n],
-							  .msg_iovlen = 1};
+			send_msg_init(&msgs[n], s, &iovs[n]);
 	}
-	while (done < n) {
-		int sent = sendmmsg(s->fd, msgs + done, n - done, 0);
-
-		if (sent < 0) {
-			if (errno == EINTR)
-				continue;
-			/* Skip the packet that failed (ECONNREFUSED, ENOBUFS...): it counts as
-			 * sent. */
-			totals->errors++;
-			done++;
-			continue;
-		}
-		done += (uint32_t)sent;
-	}
+	/* A packet that failed counts as sent. */
+	totals->errors += sendmmsg_all(s->fd, msgs, n);
 	s->sent += want;
 	return want;
+}
+
+/* When stream i's packet at send position pos is due, in ns after the start: staggered. */
+static uint64_t stream_due_ns(const struct gen_options *o, uint32_t i, uint64_t pos)
+{
+	double per_stream_rate = o->rate / o->streams;
+
+	return (uint64_t)(((double)pos + (double)i / o->streams) / per_stream_rate * 1e9);
 }
 
 /*
@@ -1098,10 +1146,7 @@ static uint32_t send_stream_batch(const struct gen_options *o, struct send_strea
 static size_t precompute_streams(const struct gen_options *o, struct send_stream *streams,
 				 uint64_t count, uint64_t start, struct send_totals *totals)
 {
-	double per_stream_rate = o->rate / o->streams;
-	size_t plain = o->rtcp ? (GEN_RTCP_HDR_LEN + o->payload + 3) & ~(size_t)3
-			       : GEN_RTP_HDR_LEN + o->payload;
-	size_t stride = (plain + SLUICE_SRTP_MAX_TRAILER_LEN + 15) & ~(size_t)15;
+	size_t stride = (plain_packet_len(o) + SLUICE_SRTP_MAX_TRAILER_LEN + 15) & ~(size_t)15;
 	static uint8_t bufs[GEN_COPIES][GEN_BUF_SIZE];
 	struct iovec iovs[GEN_COPIES];
 
@@ -1113,8 +1158,7 @@ static size_t precompute_streams(const struct gen_options *o, struct send_stream
 		if (!s->pre || !s->pre_len)
 			return 0;
 		for (uint64_t pos = 0; pos < count; pos++) {
-			double due_s = ((double)pos + (double)i / o->streams) / per_stream_rate;
-			uint64_t t = start + (uint64_t)(due_s * 1e9);
+			uint64_t t = start + stream_due_ns(o, i, pos);
 			unsigned n = build_position(o, s, i, pos, t, bufs, iovs, totals);
 			size_t len = n ? iovs[n - 1].iov_len : 0;
 
@@ -1142,8 +1186,8 @@ static int send_restart_streams(const struct gen_options *o, struct send_stream 
 
 			sluice_srtp_ctx_free(s->srtp);
 			s->srtp = NULL;
-			r = srtp_ctx_from_b64(o->srtp_suite, SLUICE_SRTP_OUTBOUND,
-					      key_for_stream(o->srtp_key, i), false, &s->srtp);
+			r = srtp_ctx_for_stream(o->srtp_suite, SLUICE_SRTP_OUTBOUND, o->srtp_key, i,
+						&s->srtp);
 			if (r < 0)
 				return r;
 		}
@@ -1185,7 +1229,7 @@ static uint32_t send_stream_precomputed(struct send_stream *s, uint32_t want, si
 					struct latency_hist *lag)
 {
 	uint64_t t = now_ns();
-	uint32_t i, done = 0;
+	uint32_t i;
 
 	/* How late the batch's first packet leaves against the time stamped in it. */
 	latency_add(lag, t > first_due ? t - first_due : 0);
@@ -1193,23 +1237,9 @@ static uint32_t send_stream_precomputed(struct send_stream *s, uint32_t want, si
 	for (i = 0; i < want; i++) {
 		iovs[i].iov_base = s->pre + (s->sent + i) * stride;
 		iovs[i].iov_len = s->pre_len[s->sent + i];
-		msgs[i].msg_hdr = (struct msghdr){.msg_name = &s->dst,
-						  .msg_namelen = s->dst_len,
-						  .msg_iov = &iovs[i],
-						  .msg_iovlen = 1};
+		send_msg_init(&msgs[i], s, &iovs[i]);
 	}
-	while (done < want) {
-		int sent = sendmmsg(s->fd, msgs + done, want - done, 0);
-
-		if (sent < 0) {
-			if (errno == EINTR)
-				continue;
-			totals->errors++;
-			done++;
-			continue;
-		}
-		done += (uint32_t)sent;
-	}
+	totals->errors += sendmmsg_all(s->fd, msgs, want);
 	s->sent += want;
 	return want;
 }
@@ -1432,9 +1462,8 @@ static bool sink_unprotect(const struct gen_options *o, struct sink_stream *s, u
 static int sink_open_srtp(const struct gen_options *o, struct sink_stream *streams)
 {
 	for (uint32_t i = 0; o->rx_srtp && i < o->streams; i++) {
-		int r =
-		    srtp_ctx_from_b64(o->rx_srtp_suite, SLUICE_SRTP_INBOUND,
-				      key_for_stream(o->rx_srtp_key, i), false, &streams[i].srtp);
+		int r = srtp_ctx_for_stream(o->rx_srtp_suite, SLUICE_SRTP_INBOUND, o->rx_srtp_key,
+					    i, &streams[i].srtp);
 
 		if (r < 0)
 			return r;
@@ -1445,21 +1474,9 @@ static int sink_open_srtp(const struct gen_options *o, struct sink_stream *strea
 /* Sends a received batch back to where each packet came from (--echo). */
 static void sink_echo(int fd, struct mmsghdr *msgs, unsigned int n)
 {
-	unsigned int done = 0, i;
-
-	for (i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++)
 		msgs[i].msg_hdr.msg_iov->iov_len = msgs[i].msg_len;
-	while (done < n) {
-		int r = sendmmsg(fd, msgs + done, n - done, 0);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			done++; /* skip the packet that failed */
-			continue;
-		}
-		done += (unsigned int)r;
-	}
+	sendmmsg_all(fd, msgs, n);
 }
 
 static bool sink_complete(const struct gen_options *o, const struct sink_stream *streams)
@@ -1553,14 +1570,9 @@ static int sink_open_streams(const struct gen_options *o, struct sink_stream *st
 
 		ep.port = (uint16_t)(o->src.port + i * o->dst_port_step);
 		streams[i].port = ep.port;
-		streams[i].fd = udp_socket_bound(&ep, true);
-		if (streams[i].fd < 0) {
-			char buf[ENDPOINT_STR_MAX];
-
-			fprintf(stderr, "sluice-gen sink: Failed to bind %s: %s\n",
-				endpoint_format(&ep, buf, sizeof(buf)), strerror(-streams[i].fd));
+		streams[i].fd = udp_socket_bound_logged(&ep, true, "sink");
+		if (streams[i].fd < 0)
 			return streams[i].fd;
-		}
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, streams[i].fd, &ev) < 0)
 			return -errno;
 	}
@@ -1573,6 +1585,31 @@ struct sink_buffers {
 	struct iovec *iovs;
 	struct mmsghdr *msgs;
 };
+
+/* Room for one recvmmsg of `batch` packets; 0 or -ENOMEM (free with sink_buffers_free). */
+static int sink_buffers_alloc(struct sink_buffers *b, uint32_t batch)
+{
+	b->data = malloc((size_t)batch * (GEN_BUF_SIZE + 1));
+	b->from = calloc(batch, sizeof(struct sockaddr_storage));
+	b->iovs = calloc(batch, sizeof(struct iovec));
+	b->msgs = calloc(batch, sizeof(struct mmsghdr));
+	return b->data && b->from && b->iovs && b->msgs ? 0 : -ENOMEM;
+}
+
+static void sink_buffers_free(struct sink_buffers *b)
+{
+	free(b->msgs);
+	free(b->iovs);
+	free(b->from);
+	free(b->data);
+}
+
+/* Frees what a sink stream allocated (its socket is closed by whoever opened it). */
+static void sink_stream_release(struct sink_stream *s)
+{
+	sluice_srtp_ctx_free(s->srtp);
+	free(s->seen);
+}
 
 /* Drains one stream's socket; returns packets read. */
 static uint64_t sink_drain(const struct gen_options *o, struct sink_stream *streams, uint32_t index,
@@ -1619,12 +1656,8 @@ static int run_sink(const struct gen_options *o)
 	struct sink_stream *streams = calloc(o->streams, sizeof(*streams));
 	struct latency_hist *lat = calloc(1, sizeof(*lat));
 	struct epoll_event events[64];
-	struct sink_buffers b = {
-	    .data = malloc((size_t)o->batch * (GEN_BUF_SIZE + 1)),
-	    .from = calloc(o->batch, sizeof(struct sockaddr_storage)),
-	    .iovs = calloc(o->batch, sizeof(struct iovec)),
-	    .msgs = calloc(o->batch, sizeof(struct mmsghdr)),
-	};
+	struct sink_buffers b;
+	int buffers_r = sink_buffers_alloc(&b, o->batch);
 	double limit = o->duration > 0 ? o->duration : (o->timeout > 0 ? o->timeout : 10.0);
 	double u0, s0, u1, s1, cpu0, cpu1;
 	uint64_t start, deadline;
@@ -1632,7 +1665,7 @@ static int run_sink(const struct gen_options *o)
 	int epfd = -1, r = 0;
 	uint32_t i;
 
-	if (!streams || !lat || !b.data || !b.from || !b.iovs || !b.msgs) {
+	if (!streams || !lat || buffers_r < 0) {
 		r = -ENOMEM;
 		goto out_free;
 	}
@@ -1683,16 +1716,12 @@ out_close:
 	for (i = 0; i < o->streams; i++) {
 		if (streams[i].fd >= 0)
 			close(streams[i].fd);
-		sluice_srtp_ctx_free(streams[i].srtp);
-		free(streams[i].seen);
+		sink_stream_release(&streams[i]);
 	}
 	if (epfd >= 0)
 		close(epfd);
 out_free:
-	free(b.msgs);
-	free(b.iovs);
-	free(b.from);
-	free(b.data);
+	sink_buffers_free(&b);
 	free(lat);
 	free(streams);
 	if (r < 0) {
@@ -1717,6 +1746,7 @@ static int receiver_open(const struct gen_options *o, const struct send_stream *
 			 struct send_receiver *rx)
 {
 	uint32_t i;
+	int r;
 
 	rx->opts = *o;
 	rx->opts.count = o->recv_expect;
@@ -1724,13 +1754,9 @@ static int receiver_open(const struct gen_options *o, const struct send_stream *
 	rx->opts.echo = false;
 	rx->streams = calloc(o->streams, sizeof(*rx->streams));
 	rx->lat = calloc(1, sizeof(*rx->lat));
-	rx->bufs.data = malloc((size_t)o->batch * (GEN_BUF_SIZE + 1));
-	rx->bufs.from = calloc(o->batch, sizeof(struct sockaddr_storage));
-	rx->bufs.iovs = calloc(o->batch, sizeof(struct iovec));
-	rx->bufs.msgs = calloc(o->batch, sizeof(struct mmsghdr));
+	r = sink_buffers_alloc(&rx->bufs, o->batch);
 	rx->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!rx->streams || !rx->lat || !rx->bufs.data || !rx->bufs.from || !rx->bufs.iovs ||
-	    !rx->bufs.msgs || rx->epfd < 0)
+	if (!rx->streams || !rx->lat || r < 0 || rx->epfd < 0)
 		return -ENOMEM;
 	for (i = 0; i < o->streams; i++) {
 		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
@@ -1753,16 +1779,11 @@ static void receiver_close(struct send_receiver *rx, uint32_t n)
 	uint32_t i;
 
 	if (rx->streams)
-		for (i = 0; i < n; i++) {
-			sluice_srtp_ctx_free(rx->streams[i].srtp);
-			free(rx->streams[i].seen);
-		}
+		for (i = 0; i < n; i++)
+			sink_stream_release(&rx->streams[i]);
 	if (rx->epfd >= 0)
 		close(rx->epfd);
-	free(rx->bufs.msgs);
-	free(rx->bufs.iovs);
-	free(rx->bufs.from);
-	free(rx->bufs.data);
+	sink_buffers_free(&rx->bufs);
 	free(rx->lat);
 	free(rx->streams);
 }
@@ -1822,6 +1843,70 @@ static void send_report(const struct gen_options *o, uint64_t sent,
 	fflush(stdout);
 }
 
+/* What --precompute did before the first send. */
+struct send_precomputed {
+	uint64_t start; /* when the first packet is due (stamped in it) */
+	size_t stride;	/* between packets in send_stream.pre; 0 when not precomputed */
+	double build_s; /* building took this long */
+	double late_s;	/* build time past the planned start, over all attempts */
+};
+
+/*
+ * --precompute: builds count packets per stream, stamped from a start time ahead of now, then
+ * says so in --ready-file and sleeps until that start. Returns 0 or negative errno.
+ */
+static int send_precompute(const struct gen_options *o, struct send_stream *streams, uint64_t count,
+			   struct send_totals *totals, struct send_precomputed *ret)
+{
+	uint64_t t0 = now_ns(), lead, start, t;
+	uint64_t bytes = count * o->streams * (GEN_RTP_HDR_LEN + o->payload + 64);
+	size_t stride;
+	int r;
+
+	if (bytes > (8ull << 30)) {
+		fprintf(stderr,
+			"sluice-gen send: --precompute would need %" PRIu64
+			" MiB; use fewer packets\n",
+			bytes >> 20);
+		return -ENOMEM;
+	}
+	/*
+	 * The first packet is stamped with a start time this far ahead: the estimated build
+	 * time, with a margin. When building took longer (a busy machine), it starts over with
+	 * new SRTP contexts and twice the lead: late packets would carry stamps from before
+	 * their send and inflate the latency.
+	 */
+	lead =
+	    (uint64_t)(precompute_cost_ns(o) * 1.5 * (double)(count * o->streams)) + 100000000ull;
+	for (int attempt = 0;; attempt++) {
+		start = now_ns() + lead;
+		stride = precompute_streams(o, streams, count, start, totals);
+		if (!stride)
+			return -ENOMEM;
+		t = now_ns();
+		if (t + 20000000ull <= start || attempt == 3)
+			break;
+		ret->late_s += (double)(t + 20000000ull - start) / 1e9;
+		r = send_restart_streams(o, streams);
+		if (r < 0)
+			return r;
+		lead *= 2;
+	}
+	ret->start = start;
+	ret->stride = stride;
+	ret->build_s = (double)(t - t0) / 1e9;
+	if (t > start)
+		fprintf(stderr,
+			"sluice-gen send: warning: precomputing took %.3f s: the first "
+			"packets leave %.3f s late\n",
+			ret->build_s, (double)(t - start) / 1e9);
+	/* With --precompute, --ready-file means: built; it holds the nanoseconds until the first
+	 * send (a benchmark opens its measurement window then). */
+	touch_ready_file_ns(o->ready_file, start > now_ns() ? start - now_ns() : 0);
+	sleep_until_ns(start);
+	return 0;
+}
+
 static int run_send(const struct gen_options *o)
 {
 	struct send_stream *streams = calloc(o->streams, sizeof(*streams));
@@ -1834,9 +1919,8 @@ static int run_send(const struct gen_options *o)
 	uint64_t sent = 0, start, end_ns = UINT64_MAX, t, send_end;
 	uint64_t interval_ns = (uint64_t)(1e9 / o->rate);
 	uint64_t count = o->count; /* per stream; 0: until the duration ends */
-	double pre_s = 0, pre_late_s = 0;
+	struct send_precomputed pre = {0};
 	struct latency_hist *lag = calloc(1, sizeof(*lag)); /* --precompute: send - stamped */
-	size_t stride = 0;
 	uint32_t i;
 	int r = 0;
 
@@ -1865,55 +1949,13 @@ static int run_send(const struct gen_options *o)
 	if (interval_ns < 20000)
 		interval_ns = 20000; /* wake at most every 20 us; batches absorb the rest */
 	if (o->precompute) {
-		uint64_t t0 = now_ns(), lead, bytes;
-		double cost;
-
 		if (!count)
 			count = (uint64_t)ceil(o->duration * per_stream_rate) + 1;
-		bytes = count * o->streams * (GEN_RTP_HDR_LEN + o->payload + 64);
-		if (bytes > (8ull << 30)) {
-			fprintf(stderr,
-				"sluice-gen send: --precompute would need %" PRIu64
-				" MiB; use fewer packets\n",
-				bytes >> 20);
-			r = -ENOMEM;
+		r = send_precompute(o, streams, count, &totals, &pre);
+		if (r < 0)
 			goto out_close;
-		}
-		/*
-		 * The first packet is stamped with a start time this far ahead: the estimated
-		 * build time, with a margin. When building took longer (a busy machine), it
-		 * starts over with new SRTP contexts and twice the lead: late packets would
-		 * carry stamps from before their send and inflate the latency.
-		 */
-		cost = precompute_cost_ns(o);
-		lead = (uint64_t)(cost * 1.5 * (double)(count * o->streams)) + 100000000ull;
-		for (int attempt = 0;; attempt++) {
-			start = now_ns() + lead;
-			stride = precompute_streams(o, streams, count, start, &totals);
-			if (!stride) {
-				r = -ENOMEM;
-				goto out_close;
-			}
-			t = now_ns();
-			if (t + 20000000ull <= start || attempt == 3)
-				break;
-			pre_late_s += (double)(t + 20000000ull - start) / 1e9;
-			r = send_restart_streams(o, streams);
-			if (r < 0)
-				goto out_close;
-			lead *= 2;
-		}
-		pre_s = (double)(t - t0) / 1e9;
-		if (t > start)
-			fprintf(stderr,
-				"sluice-gen send: warning: precomputing took %.3f s: the first "
-				"packets leave %.3f s late\n",
-				pre_s, (double)(t - start) / 1e9);
-		/* With --precompute, --ready-file means: built; it holds the nanoseconds until
-		 * the first send (a benchmark opens its measurement window then). */
-		touch_ready_file_ns(o->ready_file, start > now_ns() ? start - now_ns() : 0);
-		sleep_until_ns(start);
 		cpu_seconds(&u0, &s0);
+		start = pre.start;
 	} else {
 		cpu_seconds(&u0, &s0);
 		start = now_ns();
@@ -1940,13 +1982,10 @@ static int run_send(const struct gen_options *o)
 
 				if (want > o->batch)
 					want = o->batch;
-				if (stride)
+				if (pre.stride)
 					sent += send_stream_precomputed(
-					    s, (uint32_t)want, stride, msgs, iovs, &totals,
-					    start + (uint64_t)(((double)s->sent +
-								(double)i / o->streams) /
-							       per_stream_rate * 1e9),
-					    lag);
+					    s, (uint32_t)want, pre.stride, msgs, iovs, &totals,
+					    pre.start + stream_due_ns(o, i, s->sent), lag);
 				else
 					sent += send_stream_batch(o, s, i, (uint32_t)want, bufs,
 								  msgs, iovs, &totals);
@@ -1974,7 +2013,7 @@ static int run_send(const struct gen_options *o)
 	}
 	cpu_seconds(&u1, &s1);
 	send_report(o, sent, &totals, elapsed, u1 - u0, s1 - s0, o->recv ? &rx : NULL,
-		    (double)(now_ns() - start) / 1e9, pre_s, pre_late_s, lag);
+		    (double)(now_ns() - start) / 1e9, pre.build_s, pre.late_s, lag);
 out_close:
 	if (o->recv)
 		receiver_close(&rx, o->streams);

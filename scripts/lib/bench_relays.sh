@@ -126,7 +126,7 @@ br_relay_available()
 {
 	case "$1" in
 	xdp) [ -f "$br_xdp_obj" ] || { br_log "no $br_xdp_obj: xdp left out"; return 1; } ;;
-	sluice)
+	sluice | sluice-w[0-9]*)
 		[ -x "$br_sluiced" ] || { br_log "no sluiced in $br_build: sluice left out"; return 1; }
 		;;
 	rtpengine)
@@ -178,9 +178,14 @@ teardown_xdp()
 
 br_sluice_pin=""
 br_sluice_sock=""
+# Relay "sluice" is sluiced with one io_uring worker pinned (taskset) to --relay-cpu; "sluice-wN"
+# (scripts/bench --sluice-workers) runs N workers on the CPUs of --sluice-cpus (default: all of
+# them, so the workers share them with the generator and the sink).
+br_sluice_workers=1
 setup_sluice()
 {
-	local sc=$1 n=$2 gs extra="" rss0 t0 i
+	local sc=$1 n=$2 gs extra="" rss0 t0 i cpus=$relay_cpu
+	[ "$br_sluice_workers" -gt 1 ] && cpus=${sluice_cpus:-0-$(($(bench_cpus) - 1))}
 	gs=$(br_suite_gw "$sc")
 	br_sluice_pin=$RIG_PIN_PATH/bench-$br_trials
 	br_sluice_sock=$work/sluice-admin-$br_trials.sock
@@ -196,13 +201,13 @@ encryption_level = support
 gateway_tls = yes
 gateway_srtp_mode = optional
 srtp_engine = $sluice_engine
-workers = 1
+workers = $br_sluice_workers
 pin_path = $br_sluice_pin
 admin_socket = $br_sluice_sock
 log_level = warning
 EOF
 	mkdir -p "$RIG_PIN_PATH"
-	rig_bg relay "$work/sluiced.log" taskset -c "$relay_cpu" "$br_sluiced" --config "$work/sluiced.conf"
+	rig_bg relay "$work/sluiced.log" taskset -c "$cpus" "$br_sluiced" --config "$work/sluiced.conf"
 	relay_pid=$RIG_BG_PID
 	if ! rig_wait_file "$br_sluice_sock" 10; then
 		br_log "sluiced did not create its admin socket; its log:"
@@ -417,6 +422,7 @@ br_progress_done()
 #  23 precompute_late_s (the generator had to start its precomputation over, a busy machine)
 #  24 25 send_lag_p50_us send_lag_p99_us (how late the generator sent against the stamped
 #        schedule: part of the sink's latency, the same in the baseline)
+#  26 sink_cpu_s (the sink process's CPU over its whole run)
 # and sets br_last_loss (percent).
 br_trial()
 {
@@ -495,7 +501,7 @@ br_trial()
 	fi
 	br_last_loss=$(awk -v s="$sent" -v r="$received" 'BEGIN { printf "%.3f", (s > 0 ? (s - r) / s * 100 : 100) }')
 	read -r wall nonidle steal <<<"$(bench_nonidle_seconds "$before" "$after" "$cpus")"
-	printf '%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n' \
+	printf '%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n' \
 		"$phase" "$sc" "$r" "$n" "$rep" "$trate" "$sent" "$received" "$wall" "$nonidle" "$steal" \
 		"$(awk -v a="$relay_after" -v b="$relay_before" 'BEGIN { printf "%.6f", a - b }')" \
 		"$(br_json_num "$gen_json" cpu_s)" "$(br_json_num "$sink_json" p50)" \
@@ -505,7 +511,7 @@ br_trial()
 		"$(br_json_num "$gen_json" elapsed_s)" "$(br_json_num "$sink_json" srtp_errors)" \
 		"$(br_json_num "$sink_json" bad)" "$cdf" "$br_trials" \
 		"$(br_json_num "$gen_json" precompute_late_s)" "$(br_json_num "$gen_json" p50)" \
-		"$(br_json_num "$gen_json" p99)" >>"$work/records.tsv"
+		"$(br_json_num "$gen_json" p99)" "$(br_json_num "$sink_json" cpu_s)" >>"$work/records.tsv"
 	cp "$work/records.tsv" "$work/memory.tsv" "$br_keep/" 2>/dev/null || true
 	return 0
 }
@@ -513,17 +519,22 @@ br_trial()
 # br_setup / br_teardown RELAY SCENARIO SESSIONS
 br_setup()
 {
+	local r=$1
 	dst=""
 	br_mem_rss0="" br_mem_rss1="" br_mem_memlock="" br_mem_capacity="" br_mem_setup_s=""
-	if ! "setup_$1" "$2" "$3"; then
-		"teardown_$1" || true
+	br_sluice_workers=1
+	case "$r" in sluice-w[0-9]*) br_sluice_workers=${r#sluice-w} r=sluice ;; esac
+	if ! "setup_$r" "$2" "$3"; then
+		"teardown_$r" || true
 		return 1
 	fi
 }
 
 br_teardown()
 {
-	"teardown_$1" || true
+	local r=$1
+	case "$r" in sluice-w[0-9]*) r=sluice ;; esac
+	"teardown_$r" || true
 }
 
 # The loss knee: the highest rate with < knee_loss % loss. Doubles from the fixed rate until a
@@ -533,9 +544,12 @@ br_teardown()
 br_knee()
 {
 	local sc=$1 r=$2 n=$3 good=0 bad=0 k steps=0 ok bisect=0
+	br_knee_good=0
+	br_knee_pps=0
 	# The fixed-rate trial just before is the first point.
 	if awk -v l="$br_last_loss" -v m="$knee_loss" 'BEGIN { exit !(l < m) }'; then
 		good=$rate
+		br_knee_pps=$(tail -1 "$work/records.tsv" | awk -F'\t' '{ printf "%d", ($18 > 0 ? $8 / $18 : $6) }')
 		k=$((rate * 2))
 	else
 		bad=$rate
@@ -552,6 +566,9 @@ br_knee()
 		fi
 		if [ "$ok" = 1 ]; then
 			good=$k
+			# Delivered packets/s of the best passing trial (below the rate asked when the
+			# sending core could not keep up): the knee --overload multiplies.
+			br_knee_pps=$(tail -1 "$work/records.tsv" | awk -F'\t' '{ printf "%d", ($18 > 0 ? $8 / $18 : $6) }')
 		else
 			bad=$k
 			br_teardown "$r"
@@ -577,6 +594,25 @@ br_knee()
 			[ $((bad - good)) -gt $((good / 20)) ] || break
 		fi
 	done
+	br_knee_good=$good
+}
+
+# br_overload SCENARIO RELAY SESSIONS (scripts/bench --overload FACTOR): on a freshly set-up
+# relay, one trial at FACTOR x the knee just found (delivered packets/s of its best passing trial) for
+# --overload-duration s, then at once (the next generator starts ~0.2-0.5 s later: sink start,
+# precomputation) two trials at --recover-factor x the knee for --recover-duration s each,
+# without touching the relay: phases "overload", "recover" (rep 1 and 2) in records.tsv.
+br_overload()
+{
+	local sc=$1 r=$2 n=$3 orate rrate
+	[ "${br_knee_good:-0}" -gt 0 ] || { br_log "$sc $r $n: no knee, no overload trial"; return 0; }
+	orate=$(awk -v k="$br_knee_pps" -v f="$overload" 'BEGIN { printf "%d", k * f }')
+	rrate=$(awk -v k="$br_knee_pps" -v f="$recover_factor" 'BEGIN { printf "%d", k * f }')
+	br_teardown "$r"
+	br_setup "$r" "$sc" "$n" || return 1
+	br_trial overload "$sc" "$r" "$n" 1 "$orate" "$overload_duration" || return 1
+	br_trial recover "$sc" "$r" "$n" 1 "$rrate" "$recover_duration" || return 1
+	br_trial recover "$sc" "$r" "$n" 2 "$rrate" "$recover_duration" || return 1
 }
 
 # br_cell SCENARIO RELAY SESSIONS REP RATE DURATION KNEE
@@ -594,6 +630,9 @@ br_cell()
 	br_trial load "$sc" "$r" "$n" "$rep" "$trate" "$tdur" || rc=1
 	if [ "$do_knee" = 1 ] && [ "$rc" = 0 ]; then
 		br_knee "$sc" "$r" "$n" || rc=1
+		if [ "$rc" = 0 ] && [ -n "${overload:-}" ] && [ "$r" != baseline ]; then
+			br_overload "$sc" "$r" "$n" || rc=1
+		fi
 	fi
 	br_teardown "$r"
 	return $rc

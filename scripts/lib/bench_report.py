@@ -34,6 +34,10 @@ LABEL = {
     "mmsg-openssl": "recvmmsg/sendmmsg loop, sluice OpenSSL engine",
 }
 ORDER = ["baseline", "xdp", "sluice", "mmsg", "mmsg-openssl", "rtpengine"]
+# scripts/bench --sluice-workers: sluiced with N io_uring workers is relay "sluice-wN" (N > 1).
+for _n in range(2, 257):
+    LABEL["sluice-w%d" % _n] = "sluice, %d workers" % _n
+ORDER[3:3] = ["sluice-w%d" % _n for _n in range(2, 257)]
 
 
 def num(v):
@@ -101,7 +105,7 @@ def knees(recs, knee_loss):
     out = {}
     groups = {}
     for r in recs:
-        if r["rep"] != 1:
+        if r["rep"] != 1 or r["phase"] not in ("load", "knee"):
             continue
         groups.setdefault((r["scenario"], r["sessions"], r["relay"]), []).append(r)
     for key, rs in groups.items():
@@ -396,6 +400,30 @@ def main():
     if errs:
         out.append("Sink verification: " + "; ".join("%s %s %d sessions: %d SRTP errors, %d bad" % (
             k[0], k[2], k[1], c["sink_srtp_errors"], c["sink_bad"]) for k, c in errs) + ".")
+        out.append("")
+    # scripts/bench --overload: FACTOR x the knee, then back to a sustainable rate, same relay.
+    ov = [r for r in recs if r["phase"] in ("overload", "recover")]
+    if ov:
+        def f0(x):
+            return "-" if x is None else "%.0f" % x
+        out.append("Overload (scripts/bench --overload): the knee (delivered packets/s of the best passing knee trial), "
+                   "then on a fresh relay one trial at a multiple of it, then at once two trials at a sustainable "
+                   "rate (recover 1, recover 2); delivered = packets at the sink / the generator's sending time "
+                   "(it includes what the relay still had queued when the generator stopped).")
+        out.append("")
+        out.append("| scenario | sessions | relay | knee pkt/s | phase | asked pkt/s | sent pkt/s | delivered pkt/s | "
+                   "delivered / knee | loss % | relay process CPU % | generator CPU % | latency p50 / p99 µs |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in sorted(ov, key=lambda r: r["trial"]):
+            k = kn.get((r["scenario"], r["sessions"], r["relay"]), {})
+            knee_rate = k.get("pps")
+            el = r["gen_elapsed_s"] or r["wall_s"] or 0
+            out.append("| %s | %d | %s | %s | %s | %d | %d | %d | %s | %.2f | %s | %s | %s / %s |" % (
+                r["scenario"], r["sessions"], LABEL.get(r["relay"], r["relay"]), f0(knee_rate),
+                r["phase"] + ("" if r["phase"] == "overload" else " %d" % r["rep"]), r["rate"], r["gen_pps"],
+                r["pps"], ("%.2f" % (r["pps"] / knee_rate)) if knee_rate else "-", r["loss_pct"],
+                f0(r["relay_cpu_s"] / el * 100 if el and r["relay_cpu_s"] is not None and r["relay"] != "baseline" else None),
+                f0(r["gen_cpu_pct"]), f0(r["p50_us"]), f0(r["p99_us"])))
         out.append("")
     md = "\n".join(out)
     print(md)

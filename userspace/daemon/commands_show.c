@@ -10,18 +10,7 @@
 #include <time.h>
 
 #include "daemon/commands.h"
-
-static const char *const drop_names[SLUICE_DROP_MAX] = {
-    [SLUICE_DROP_NONE] = "none",
-    [SLUICE_DROP_NO_SESSION] = "no_session",
-    [SLUICE_DROP_SRC_NOT_LATCHED] = "src_not_latched",
-    [SLUICE_DROP_UDP_LENGTH] = "udp_length",
-    [SLUICE_DROP_RTP_TRUNCATED] = "rtp_truncated",
-    [SLUICE_DROP_RTP_VERSION] = "rtp_version",
-    [SLUICE_DROP_RTCP_MALFORMED] = "rtcp_malformed",
-    [SLUICE_DROP_PEER_UNKNOWN] = "peer_unknown",
-    [SLUICE_DROP_NO_ROUTE] = "no_route",
-};
+#include "stats/stats_snapshot.h"
 
 static const char *const verdict_names[SLUICE_V_MAX] = {
     [SLUICE_V_FORWARD] = "forward",
@@ -32,7 +21,9 @@ static const char *const verdict_names[SLUICE_V_MAX] = {
 
 const char *commands_drop_name(unsigned reason)
 {
-	return reason < SLUICE_DROP_MAX && drop_names[reason] ? drop_names[reason] : "unknown";
+	const char *name = stats_name(&stats_xdp_drop_names, reason);
+
+	return name ? name : "unknown";
 }
 
 static void drops_object(struct json *reply, const __u64 drops[SLUICE_DROP_MAX])

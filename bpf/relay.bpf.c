@@ -46,6 +46,7 @@ struct packet {
 	__u8 ip_fits;	       /* the IP packet ends within the frame */
 	__u8 is_rtp;	       /* passed as RTP (not RTCP): goes into the RTP quality counters */
 	__u8 verdict;	       /* enum sluice_verdict */
+	__u8 xsk;	       /* went to an AF_XDP socket with a struct sluice_xsk_hdr in front */
 };
 
 /* The one drop path: global and (if the stream is known) per-stream reason counters. */
@@ -69,7 +70,9 @@ static __always_inline void count_verdict(struct xdp_md *ctx, struct packet *pkt
 	if (!pkt->global || verdict >= SLUICE_V_MAX)
 		return;
 	pkt->global->verdict_packets[verdict]++;
-	pkt->global->verdict_bytes[verdict] += ctx->data_end - ctx->data;
+	/* The packet as received: without the header prepended for an AF_XDP socket. */
+	pkt->global->verdict_bytes[verdict] +=
+	    ctx->data_end - ctx->data - (pkt->xsk ? sizeof(struct sluice_xsk_hdr) : 0);
 }
 
 /* An accepted packet: forwarded or handed to the daemon. */
@@ -366,17 +369,23 @@ static __always_inline int forward_rewrite(struct xdp_md *ctx, struct packet *pk
 	return 0;
 }
 
+/* Where route_to_peer() got. */
+enum peer_route {
+	ROUTE_OK = 0,
+	ROUTE_PEER_UNKNOWN, /* the peer stream is missing or has no remote yet */
+	ROUTE_NO_ROUTE,	    /* no route, or the remote is of the other address family */
+	ROUTE_NO_NEIGH,	    /* routed, but the next hop's MAC is not known yet */
+};
+
 /*
- * Forward to the other leg: the packet leaves from the peer stream's key to the peer stream's
- * latched remote. The FIB lookup comes before the rewrite: without a neighbour entry the original
- * packet goes to the daemon's socket, which relays it (and its send resolves the neighbour); a
- * rewritten one would be dropped by the kernel as having a local (martian) source.
+ * The relayed packet leaves from the peer stream's key to the peer stream's latched remote: fills
+ * fwd with those and fib with the FIB's answer for them.
  */
-static __always_inline int forward_packet(struct xdp_md *ctx, struct packet *pkt)
+static __always_inline enum peer_route route_to_peer(struct xdp_md *ctx, struct packet *pkt,
+						     struct forward_addrs *fwd,
+						     struct bpf_fib_lookup *fib)
 {
 	struct sluice_stream_key peer_key = {};
-	struct bpf_fib_lookup fib = {};
-	struct forward_addrs fwd;
 	struct sluice_stream *peer;
 	int rc;
 
@@ -384,24 +393,44 @@ static __always_inline int forward_packet(struct xdp_md *ctx, struct packet *pkt
 	peer_key.port = pkt->stream->peer_port;
 	peer = bpf_map_lookup_elem(&sluice_streams, &peer_key);
 	if (!peer || !(peer->flags & SLUICE_F_LATCHED))
+		return ROUTE_PEER_UNKNOWN;
+
+	__builtin_memcpy(fwd->saddr, peer_key.addr, sizeof(fwd->saddr));
+	__builtin_memcpy(fwd->daddr, peer->remote_addr, sizeof(fwd->daddr));
+	fwd->sport = peer_key.port;
+	fwd->dport = peer->remote_port;
+
+	if (forward_fib_params(ctx, pkt, fwd, fib) < 0)
+		return ROUTE_NO_ROUTE;
+	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+		return ROUTE_NO_NEIGH;
+	return rc == BPF_FIB_LKUP_RET_SUCCESS ? ROUTE_OK : ROUTE_NO_ROUTE;
+}
+
+/*
+ * Forward to the other leg. The FIB lookup comes before the rewrite: without a neighbour entry
+ * the original packet goes to the daemon's socket, which relays it (and its send resolves the
+ * neighbour); a rewritten one would be dropped by the kernel as having a local (martian) source.
+ */
+static __always_inline int forward_packet(struct xdp_md *ctx, struct packet *pkt)
+{
+	struct bpf_fib_lookup fib = {};
+	struct forward_addrs fwd;
+
+	switch (route_to_peer(ctx, pkt, &fwd, &fib)) {
+	case ROUTE_OK:
+		break;
+	case ROUTE_PEER_UNKNOWN:
 		return count_drop(pkt, SLUICE_DROP_PEER_UNKNOWN);
-
-	__builtin_memcpy(fwd.saddr, peer_key.addr, sizeof(fwd.saddr));
-	__builtin_memcpy(fwd.daddr, peer->remote_addr, sizeof(fwd.daddr));
-	fwd.sport = peer_key.port;
-	fwd.dport = peer->remote_port;
-
-	if (forward_fib_params(ctx, pkt, &fwd, &fib) < 0)
-		return count_drop(pkt, SLUICE_DROP_NO_ROUTE);
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+	case ROUTE_NO_NEIGH:
 		if (pkt->global)
 			pkt->global->fib_no_neigh++;
 		pkt->verdict = SLUICE_V_USERSPACE;
 		return XDP_PASS;
-	}
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+	default:
 		return count_drop(pkt, SLUICE_DROP_NO_ROUTE);
+	}
 	if (forward_rewrite(ctx, pkt, &fwd, &fib) < 0)
 		return count_drop(pkt, SLUICE_DROP_NO_ROUTE);
 
@@ -409,6 +438,74 @@ static __always_inline int forward_packet(struct xdp_md *ctx, struct packet *pkt
 	if (fib.ifindex == ctx->ingress_ifindex)
 		return XDP_TX;
 	return bpf_redirect(fib.ifindex, 0);
+}
+
+/* The sluice_xsks index of a device's socket on a queue, or -1 when it has none. */
+static __always_inline int xsk_index(__u32 ifindex, __u32 queue)
+{
+	__u32 *slot = bpf_map_lookup_elem(&sluice_xsk_ifslots, &ifindex);
+	__u32 index;
+
+	if (!slot || *slot >= SLUICE_XSK_MAX_IFACES || queue >= SLUICE_XSK_MAX_QUEUES)
+		return -1;
+	index = *slot * SLUICE_XSK_MAX_QUEUES + queue;
+	if (!bpf_map_lookup_elem(&sluice_xsks, &index))
+		return -1;
+	return (int)index;
+}
+
+/*
+ * A packet for the daemon: to its worker's AF_XDP socket when the worker owns this queue and the
+ * relayed packet's way out is known (the worker then sends it from its socket on the egress
+ * device, with the addresses prepended here); else to the stream's UDP socket (XDP_PASS). The
+ * worker still makes every decision about the packet; this only saves it the UDP stack.
+ */
+static __always_inline int userspace_packet(struct xdp_md *ctx, struct packet *pkt)
+{
+	struct bpf_fib_lookup fib = {};
+	struct sluice_xsk_port *xp;
+	struct sluice_xsk_hdr *hdr;
+	struct forward_addrs fwd;
+	__u32 queue = ctx->rx_queue_index;
+	void *data, *data_end;
+	int index;
+
+	pkt->verdict = SLUICE_V_USERSPACE;
+	xp = bpf_map_lookup_elem(&sluice_xsk_ports, &pkt->key);
+	if (!xp || xp->worker != queue)
+		return XDP_PASS;
+	index = xsk_index(ctx->ingress_ifindex, queue);
+	if (index < 0)
+		return XDP_PASS;
+	if (route_to_peer(ctx, pkt, &fwd, &fib) != ROUTE_OK)
+		return XDP_PASS;
+	/* The worker sends from its socket on the egress device, on the same queue. */
+	if (xsk_index(fib.ifindex, queue) < 0)
+		return XDP_PASS;
+
+	if (bpf_xdp_adjust_head(ctx, -(int)sizeof(*hdr)))
+		return XDP_PASS;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	hdr = data;
+	if ((void *)(hdr + 1) > data_end) {
+		/* Cannot happen (the packet had Ethernet, IP and UDP): undo and pass. */
+		bpf_xdp_adjust_head(ctx, (int)sizeof(*hdr));
+		return XDP_PASS;
+	}
+	hdr->magic = SLUICE_XSK_MAGIC;
+	hdr->port = xp->port;
+	hdr->ifindex = fib.ifindex;
+	__builtin_memcpy(hdr->dmac, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(hdr->smac, fib.smac, ETH_ALEN);
+	__builtin_memcpy(hdr->daddr, fwd.daddr, sizeof(hdr->daddr));
+	hdr->dport = fwd.dport;
+	hdr->pad = 0;
+	hdr->pad2 = 0;
+	pkt->xsk = 1;
+	if (pkt->global)
+		pkt->global->xsk_redirects++;
+	return bpf_redirect_map(&sluice_xsks, (__u32)index, 0);
 }
 
 static __always_inline int relay_packet(struct xdp_md *ctx, struct packet *pkt)
@@ -443,8 +540,7 @@ static __always_inline int relay_packet(struct xdp_md *ctx, struct packet *pkt)
 		ret = forward_packet(ctx, pkt);
 	} else {
 		/* SLUICE_ACT_USERSPACE, and anything unknown: the daemon decides. */
-		pkt->verdict = SLUICE_V_USERSPACE;
-		ret = XDP_PASS;
+		ret = userspace_packet(ctx, pkt);
 	}
 	if (pkt->verdict != SLUICE_V_DROP)
 		count_stream_packet(pkt, now);

@@ -46,4 +46,31 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sluice_global_stats SEC(".maps");
 
+/*
+ * AF_XDP (issue 7). Not pinned: they name the running daemon's sockets and port handles, which
+ * die with it. sluice_xsks is indexed by device slot * SLUICE_XSK_MAX_QUEUES + queue.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, SLUICE_XSK_MAX_IFACES * SLUICE_XSK_MAX_QUEUES);
+	__type(key, __u32);
+	__type(value, __u32);
+} sluice_xsks SEC(".maps");
+
+/* Device slot (index into sluice_xsks) by ifindex, for the devices that have AF_XDP sockets. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLUICE_XSK_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, __u32);
+} sluice_xsk_ifslots SEC(".maps");
+
+/* Streams whose worker has AF_XDP sockets: their port handle and worker. Daemon writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLUICE_MAX_STREAMS);
+	__type(key, struct sluice_stream_key);
+	__type(value, struct sluice_xsk_port);
+} sluice_xsk_ports SEC(".maps");
+
 #endif /* SLUICE_BPF_MAPS_H */

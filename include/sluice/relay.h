@@ -121,6 +121,40 @@ struct sluice_global_stats {
 	__u64 verdict_bytes[SLUICE_V_MAX];
 	__u64 drops[SLUICE_DROP_MAX];
 	__u64 fib_no_neigh; /* forward packets handed to the kernel: next hop MAC unknown */
+	__u64 xsk_redirects; /* userspace packets redirected to a worker's AF_XDP socket */
+};
+
+/*
+ * AF_XDP for the crypto legs (docs/datapath.md). A worker may own one AF_XDP socket per relay
+ * device, all on the device queue whose number is the worker's index. A USERSPACE stream's packet
+ * goes to that socket instead of the UDP stack when its session's worker owns the queue it
+ * arrived on and XDP can name where the relayed packet goes (the peer stream's latched remote, a
+ * FIB hit); otherwise it passes to the stream's UDP socket as before.
+ */
+#define SLUICE_XSK_MAX_IFACES 16
+#define SLUICE_XSK_MAX_QUEUES 64
+#define SLUICE_XSK_MAGIC      0x534c5843u /* "SLXC" */
+
+/* sluice_xsk_ports value, keyed by the stream key: where the stream's worker knows it. */
+struct sluice_xsk_port {
+	__u32 port;   /* the stream's port handle on its worker (dp_port_id) */
+	__u32 worker; /* the worker's index = the device queue its AF_XDP sockets are bound to */
+};
+
+/*
+ * What XDP prepends to a packet it redirects to an AF_XDP socket (before the Ethernet header):
+ * the stream and the FIB lookup's answer for the peer stream's remote.
+ */
+struct sluice_xsk_hdr {
+	__u32 magic;	  /* SLUICE_XSK_MAGIC */
+	__u32 port;	  /* sluice_xsk_port.port of the stream the packet arrived on */
+	__u32 ifindex;	  /* egress device of the relayed packet */
+	__u8 dmac[6];	  /* next hop */
+	__u8 smac[6];	  /* egress device's address */
+	__u8 daddr[16];	  /* the destination the lookup was for (IPv4-mapped for IPv4) */
+	__be16 dport;	  /* and its port */
+	__u16 pad;
+	__u32 pad2;
 };
 
 #endif /* SLUICE_RELAY_H */

@@ -170,14 +170,13 @@ int session_maps_read_global(const struct session_maps *m, struct sluice_global_
 	r = bpf_map_lookup_elem(m->global_fd, &zero, per_cpu);
 	if (r < 0)
 		goto free_per_cpu;
+	/* Every field is a __u64 counter (asserted in stats_snapshot.c): sum them as an array. */
 	for (unsigned c = 0; c < m->n_cpus; c++) {
-		for (unsigned v = 0; v < SLUICE_V_MAX; v++) {
-			sum.verdict_packets[v] += per_cpu[c].verdict_packets[v];
-			sum.verdict_bytes[v] += per_cpu[c].verdict_bytes[v];
-		}
-		for (unsigned d = 0; d < SLUICE_DROP_MAX; d++)
-			sum.drops[d] += per_cpu[c].drops[d];
-		sum.fib_no_neigh += per_cpu[c].fib_no_neigh;
+		const __u64 *from = (const __u64 *)&per_cpu[c];
+		__u64 *to = (__u64 *)&sum;
+
+		for (size_t i = 0; i < sizeof(sum) / sizeof(__u64); i++)
+			to[i] += from[i];
 	}
 	*ret = sum;
 free_per_cpu:

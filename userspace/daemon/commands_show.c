@@ -253,6 +253,7 @@ void commands_stats(struct commands_ctx *ctx, struct json *reply)
 	json_object_end(reply);
 	drops_object(reply, g.drops);
 	json_kv_uint(reply, "fib_no_neigh", g.fib_no_neigh);
+	json_kv_uint(reply, "xsk_redirects", g.xsk_redirects);
 	json_key(reply, "sessions");
 	json_object_begin(reply);
 	json_kv_uint(reply, "active", session_table_count(ctx->table));
@@ -273,6 +274,19 @@ void commands_stats(struct commands_ctx *ctx, struct json *reply)
 	json_kv_uint(reply, "send_errors", us.send_errors);
 	json_kv_uint(reply, "truncated", us.truncated);
 	json_kv_uint(reply, "recv_errors", us.recv_errors);
+	json_key(reply, "af_xdp");
+	json_object_begin(reply);
+	json_kv_uint(reply, "workers", us.xsk_workers);
+	json_kv_uint(reply, "rx", us.xsk_rx);
+	json_kv_uint(reply, "tx", us.xsk_tx);
+	json_kv_uint(reply, "fallback", us.xsk_fallback);
+	json_kv_uint(reply, "bad", us.xsk_bad);
+	json_kv_uint(reply, "kernel_rx_dropped", us.xsk_kernel.rx_dropped);
+	json_kv_uint(reply, "kernel_rx_ring_full", us.xsk_kernel.rx_ring_full);
+	json_kv_uint(reply, "kernel_fill_ring_empty", us.xsk_kernel.fill_ring_empty);
+	json_kv_uint(reply, "kernel_rx_invalid", us.xsk_kernel.rx_invalid);
+	json_kv_uint(reply, "kernel_tx_invalid", us.xsk_kernel.tx_invalid);
+	json_object_end(reply);
 	json_object_end(reply);
 	json_object_end(reply);
 }

@@ -261,6 +261,24 @@ static const char *set_workers(struct sluice_config *config, const char *value)
 	return NULL;
 }
 
+static const char *const af_xdp_names[] = {"auto", "yes", "no"};
+
+const char *config_af_xdp_name(unsigned v)
+{
+	return v < sizeof(af_xdp_names) / sizeof(af_xdp_names[0]) ? af_xdp_names[v] : "?";
+}
+
+static const char *set_af_xdp(struct sluice_config *config, const char *value)
+{
+	for (unsigned i = 0; i < sizeof(af_xdp_names) / sizeof(af_xdp_names[0]); i++) {
+		if (strcmp(value, af_xdp_names[i]) == 0) {
+			config->af_xdp = i;
+			return NULL;
+		}
+	}
+	return "bad af_xdp: expected 'auto', 'yes' or 'no'";
+}
+
 /* ---- the stats socket and /metrics (docs/stats.md) ---- */
 
 static const char *set_stats_socket(struct sluice_config *config, const char *value)
@@ -395,6 +413,7 @@ static const struct config_key config_keys[] = {
     {.name = "gateway_tls", .set = set_gateway_tls},
     {.name = "srtp_engine", .set = set_srtp_engine},
     {.name = "workers", .set = set_workers},
+    {.name = "af_xdp", .set = set_af_xdp},
     {.name = "interfaces", .set = set_interfaces},
     {.name = "xdp_mode", .set = set_xdp_mode},
     {.name = "port_min", .set = set_port_min},

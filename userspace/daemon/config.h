@@ -53,6 +53,14 @@ enum gateway_srtp_mode {
 
 #define CONFIG_MAX_WORKERS 256
 
+/* AF_XDP sockets for the crypto legs (docs/datapath.md). */
+enum config_af_xdp {
+	CONFIG_AF_XDP_AUTO = 0, /* where a worker can bind its queue; UDP sockets elsewhere */
+	CONFIG_AF_XDP_YES = 1,	/* every worker, or sluiced does not start */
+	CONFIG_AF_XDP_NO = 2,	/* UDP sockets only */
+};
+const char *config_af_xdp_name(unsigned v);
+
 struct sluice_config {
 	bool interfaces_auto; /* every up, non-loopback interface with an IP address */
 	unsigned n_interfaces;
@@ -70,6 +78,7 @@ struct sluice_config {
 	bool gateway_tls;     /* the trunk's signalling is TLS with a trusted certificate */
 	unsigned srtp_engine; /* enum sluice_srtp_engine */
 	unsigned workers;     /* io_uring workers; 0: one per CPU */
+	unsigned af_xdp;      /* enum config_af_xdp */
 	struct config_ng ng;  /* control plane: ng_*, fips, internal/gateway_address */
 
 	/* The stats socket and /metrics (docs/stats.md). */

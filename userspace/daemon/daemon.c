@@ -15,6 +15,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <net/if.h>
+
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "common/log.h"
@@ -41,6 +44,8 @@ struct daemon {
 	struct control *control; /* ng over UDP/MTLS; NULL when off */
 	struct daemon_stats *stats;
 	int signal_fd;
+	unsigned n_ifaces; /* the devices XDP is attached to */
+	char ifnames[CONFIG_MAX_INTERFACES][IF_NAMESIZE];
 };
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -135,7 +140,7 @@ static int adopt_sessions(struct daemon *d)
 
 static int attach_all(struct daemon *d)
 {
-	char names[CONFIG_MAX_INTERFACES][IF_NAMESIZE], error[LOADER_ERROR_MAX];
+	char(*names)[IF_NAMESIZE] = d->ifnames, error[LOADER_ERROR_MAX];
 	unsigned n;
 	int r;
 
@@ -153,7 +158,89 @@ static int attach_all(struct daemon *d)
 			return r;
 		}
 		log_info("Attached XDP to %s", names[i]);
+		d->n_ifaces = i + 1;
 	}
+	return 0;
+}
+
+/* One worker's AF_XDP sockets: queue `worker` of every device, entered into the XSKMAP. */
+static int enable_worker_xsk(struct daemon *d, const struct loader_xsk_maps *maps,
+			     struct dp_xsk_opts *opts, unsigned worker, char *error, size_t len)
+{
+	int fds[DP_XSK_MAX_IFACES], r;
+
+	if (worker >= SLUICE_XSK_MAX_QUEUES) {
+		snprintf(error, len, "queue %u is beyond the %u the program knows", worker,
+			 SLUICE_XSK_MAX_QUEUES);
+		return -ERANGE;
+	}
+	opts->queue = worker;
+	r = media_sockets_enable_xsk(d->media, worker, opts, fds, error, len);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < d->n_ifaces; i++) {
+		__u32 key = i * SLUICE_XSK_MAX_QUEUES + worker;
+
+		if (bpf_map_update_elem(maps->xsks_fd, &key, &fds[i], BPF_ANY) < 0) {
+			r = -errno;
+			snprintf(error, len, "cannot enter the AF_XDP socket of %s in sluice_xsks: %s",
+				 d->ifnames[i], strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+/*
+ * AF_XDP for the crypto legs (af_xdp = auto|yes|no): worker w gets sockets on queue w of every
+ * device XDP is attached to; a worker that cannot (a device with fewer queues, no AF_XDP
+ * support) stays on its UDP sockets, which af_xdp = yes refuses. Before the workers start.
+ */
+static int setup_xsk(struct daemon *d)
+{
+	struct dp_xsk_opts opts = {.n_ifaces = d->n_ifaces,
+				   .generic = d->config->xdp_mode == XDP_MODE_GENERIC};
+	unsigned n_workers = media_sockets_workers(d->media), enabled = 0;
+	struct loader_xsk_maps maps;
+	char error[LOADER_ERROR_MAX];
+	int r;
+
+	d->ops_ctx.xsk_ports_fd = -1;
+	if (d->config->af_xdp == CONFIG_AF_XDP_NO)
+		return 0;
+	if (d->n_ifaces > DP_XSK_MAX_IFACES) {
+		log_error("af_xdp: %u devices, at most %u have AF_XDP sockets; set af_xdp = no",
+			  d->n_ifaces, DP_XSK_MAX_IFACES);
+		return -E2BIG;
+	}
+	loader_xsk_maps(d->loader, &maps);
+	for (unsigned i = 0; i < d->n_ifaces; i++) {
+		__u32 ifindex = if_nametoindex(d->ifnames[i]), slot = i;
+
+		snprintf(opts.ifname[i], sizeof(opts.ifname[i]), "%s", d->ifnames[i]);
+		if (ifindex == 0 || bpf_map_update_elem(maps.ifslots_fd, &ifindex, &slot, BPF_ANY)) {
+			log_error("af_xdp: cannot enter %s in sluice_xsk_ifslots: %s",
+				  d->ifnames[i], strerror(errno));
+			return -errno;
+		}
+	}
+	for (unsigned w = 0; w < n_workers; w++) {
+		r = enable_worker_xsk(d, &maps, &opts, w, error, sizeof(error));
+		if (r == 0) {
+			enabled++;
+			continue;
+		}
+		if (d->config->af_xdp == CONFIG_AF_XDP_YES) {
+			log_error("af_xdp = yes, but worker %u cannot have AF_XDP sockets: %s", w,
+				  error);
+			return r;
+		}
+		log_info("Worker %u stays on UDP sockets for SRTP legs: %s", w, error);
+	}
+	if (enabled > 0)
+		d->ops_ctx.xsk_ports_fd = maps.ports_fd;
+	log_info("AF_XDP: %u of %u worker(s) receive SRTP legs on their own device queue", enabled,
+		 n_workers);
 	return 0;
 }
 
@@ -176,7 +263,8 @@ static int start_fast_path(struct daemon *d)
 		log_error("Failed to count the possible CPUs: %s", strerror(-r));
 		return r;
 	}
-	d->ops_ctx = (struct daemon_ops_ctx){.maps = &d->maps, .media = d->media};
+	d->ops_ctx =
+	    (struct daemon_ops_ctx){.maps = &d->maps, .media = d->media, .xsk_ports_fd = -1};
 	r = session_table_new(d->config->port_min, d->config->port_max, d->config->max_sessions,
 			      &daemon_session_ops, &d->ops_ctx, &d->table);
 	if (r < 0) {
@@ -213,20 +301,28 @@ static int daemon_start(struct daemon *d)
 	}
 	r = media_sockets_new(d->config->workers, media_max_ports(d->config), daemon_lookup_latch,
 			      &d->maps, &d->media);
+	if (r < 0) {
+		log_error("Failed to create the io_uring workers: %s", strerror(-r));
+		return r;
+	}
+	/* The workers start once their AF_XDP sockets exist (they need the attached devices). */
+	r = start_fast_path(d);
 	if (r == 0)
-		r = media_sockets_start(d->media);
+		r = setup_xsk(d);
+	if (r < 0)
+		return r;
+	r = media_sockets_start(d->media);
 	if (r < 0) {
 		log_error("Failed to start the io_uring workers: %s", strerror(-r));
 		return r;
 	}
-	log_info("%u io_uring worker(s), SRTP engine %s, encryption_level %s, gateway SRTP %s",
+	log_info("%u io_uring worker(s), SRTP engine %s, encryption_level %s, gateway SRTP %s, "
+		 "af_xdp %s",
 		 media_sockets_workers(d->media),
 		 sluice_srtp_engine_name((enum sluice_srtp_engine)d->config->srtp_engine),
 		 config_encryption_level_name(d->config->encryption_level),
-		 config_gateway_srtp_mode_name(config_gateway_srtp_effective(d->config)));
-	r = start_fast_path(d);
-	if (r < 0)
-		return r;
+		 config_gateway_srtp_mode_name(config_gateway_srtp_effective(d->config)),
+		 config_af_xdp_name(d->config->af_xdp));
 	d->commands = (struct commands_ctx){
 	    .config = d->config, .table = d->table, .maps = &d->maps, .media = d->media};
 	r = admin_new(d->config->admin_socket, commands_handle, &d->commands, &d->admin);

@@ -154,6 +154,7 @@ static void configure_skeleton(struct relay_bpf *skel, const struct sluice_confi
 	bpf_map__set_max_entries(skel->maps.sluice_streams, streams);
 	bpf_map__set_max_entries(skel->maps.sluice_stream_stats, streams);
 	bpf_map__set_max_entries(skel->maps.sluice_stream_rtp, streams);
+	bpf_map__set_max_entries(skel->maps.sluice_xsk_ports, streams);
 }
 
 int loader_open(const struct sluice_config *config, struct loader **ret, char *error, size_t len)
@@ -215,6 +216,13 @@ int loader_session_maps(const struct loader *l, struct session_maps *ret)
 				 bpf_map__fd(l->skel->maps.sluice_stream_stats),
 				 bpf_map__fd(l->skel->maps.sluice_stream_rtp),
 				 bpf_map__fd(l->skel->maps.sluice_global_stats));
+}
+
+void loader_xsk_maps(const struct loader *l, struct loader_xsk_maps *ret)
+{
+	ret->xsks_fd = bpf_map__fd(l->skel->maps.sluice_xsks);
+	ret->ifslots_fd = bpf_map__fd(l->skel->maps.sluice_xsk_ifslots);
+	ret->ports_fd = bpf_map__fd(l->skel->maps.sluice_xsk_ports);
 }
 
 int loader_attach(struct loader *l, const char *ifname, char *error, size_t len)

@@ -25,6 +25,14 @@ int loader_open(const struct sluice_config *config, struct loader **ret, char *r
 bool loader_adopted(const struct loader *l);
 int loader_session_maps(const struct loader *l, struct session_maps *ret);
 
+/* The AF_XDP maps (bpf/lib/maps.h): not pinned, they live as long as this loader. */
+struct loader_xsk_maps {
+	int xsks_fd;	/* XSKMAP: device slot * SLUICE_XSK_MAX_QUEUES + queue -> socket */
+	int ifslots_fd; /* ifindex -> device slot */
+	int ports_fd;	/* stream key -> struct sluice_xsk_port */
+};
+void loader_xsk_maps(const struct loader *l, struct loader_xsk_maps *ret);
+
 /* Attach to one interface (replacing whatever XDP program it has). */
 int loader_attach(struct loader *l, const char *ifname, char *ret_error, size_t error_len);
 /* Detach from every interface this loader attached to, where the program is still ours. */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include <bpf/bpf.h>
+
 #include "daemon/ops.h"
 
 static int stream_open(void *userdata, struct session_stream *stream)
@@ -24,6 +26,27 @@ static void stream_close(void *userdata, struct session_stream *stream)
 
 	media_socket_close(ctx->media, stream->media);
 	stream->media = NULL;
+}
+
+/*
+ * Streams of a session that needs the daemon, on a worker with AF_XDP sockets: XDP may send
+ * their packets to those sockets (sluice_xsk_ports). Written after the worker has the ports,
+ * deleted before it lets them go. Without an entry the packets take the UDP socket, so a failed
+ * write only costs speed.
+ */
+static void xsk_ports_update(struct daemon_ops_ctx *ctx, struct relay_session *rs, bool add)
+{
+	if (ctx->xsk_ports_fd < 0 || rs->forward || !media_sockets_session_xsk(ctx->media, rs))
+		return;
+	for (unsigned i = 0; i < rs->n_streams; i++) {
+		const struct relay_stream *st = &rs->streams[i];
+		struct sluice_xsk_port value = {.port = atomic_load(&st->port), .worker = rs->worker};
+
+		if (add)
+			bpf_map_update_elem(ctx->xsk_ports_fd, &st->key, &value, BPF_ANY);
+		else
+			bpf_map_delete_elem(ctx->xsk_ports_fd, &st->key);
+	}
 }
 
 static int session_attach(void *userdata, struct session *s)
@@ -57,6 +80,7 @@ static int session_attach(void *userdata, struct session *s)
 		return r;
 	}
 	s->relay = rs;
+	xsk_ports_update(ctx, rs, true);
 	return 0;
 }
 
@@ -66,6 +90,7 @@ static void session_detach(void *userdata, struct session *s)
 
 	if (!s->relay)
 		return;
+	xsk_ports_update(ctx, s->relay, false);
 	media_sockets_detach(ctx->media, s->relay);
 	relay_session_unref(s->relay);
 	s->relay = NULL;

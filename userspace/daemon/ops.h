@@ -12,6 +12,7 @@
 struct daemon_ops_ctx {
 	struct session_maps *maps;
 	struct media_sockets *media;
+	int xsk_ports_fd; /* sluice_xsk_ports, or -1 when no worker has AF_XDP sockets */
 };
 
 extern const struct session_map_ops daemon_session_ops;

@@ -231,5 +231,9 @@ void dp_counters_read(const struct dp_counters *c, struct dp_counters_snapshot *
 	for (unsigned i = 0; i < DP_PROC_HIST_BUCKETS; i++)
 		ret->proc_hist[i] = LOAD(proc_hist[i]);
 	ret->proc_ns = LOAD(proc_ns);
+	ret->xsk_rx = LOAD(xsk_rx);
+	ret->xsk_tx = LOAD(xsk_tx);
+	ret->xsk_fallback = LOAD(xsk_fallback);
+	ret->xsk_bad = LOAD(xsk_bad);
 #undef LOAD
 }

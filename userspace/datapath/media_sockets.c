@@ -210,6 +210,19 @@ void media_sockets_detach(struct media_sockets *m, struct relay_session *rs)
 	remove_ports(m, rs, rs->n_streams);
 }
 
+int media_sockets_enable_xsk(struct media_sockets *m, unsigned i, const struct dp_xsk_opts *opts,
+			     int ret_fds[], char *error, size_t error_len)
+{
+	if (i >= m->n_workers)
+		return -EINVAL;
+	return dp_worker_enable_xsk(m->workers[i], opts, ret_fds, error, error_len);
+}
+
+bool media_sockets_session_xsk(const struct media_sockets *m, const struct relay_session *rs)
+{
+	return dp_worker_has_xsk(worker_of(m, rs));
+}
+
 void media_sockets_counters(const struct media_sockets *m, struct media_counters *ret)
 {
 	*ret = (struct media_counters){0};
@@ -227,6 +240,21 @@ void media_sockets_counters(const struct media_sockets *m, struct media_counters
 		ret->send_errors += c.send_errors + c.bad_tx;
 		ret->truncated += c.truncated;
 		ret->recv_errors += c.recv_errors;
+		ret->xsk_rx += c.xsk_rx;
+		ret->xsk_tx += c.xsk_tx;
+		ret->xsk_fallback += c.xsk_fallback;
+		ret->xsk_bad += c.xsk_bad;
+		if (dp_worker_has_xsk(m->workers[i])) {
+			struct dp_xsk_kstats k;
+
+			ret->xsk_workers++;
+			dp_worker_xsk_kstats(m->workers[i], &k);
+			ret->xsk_kernel.rx_dropped += k.rx_dropped;
+			ret->xsk_kernel.rx_invalid += k.rx_invalid;
+			ret->xsk_kernel.tx_invalid += k.tx_invalid;
+			ret->xsk_kernel.rx_ring_full += k.rx_ring_full;
+			ret->xsk_kernel.fill_ring_empty += k.fill_ring_empty;
+		}
 	}
 }
 

@@ -25,6 +25,9 @@ struct media_counters {
 	uint64_t send_errors;		/* sends that failed, and sends the worker refused */
 	uint64_t truncated;		/* datagrams larger than a receive buffer */
 	uint64_t recv_errors;
+	/* AF_XDP: workers with sockets, the workers' counters and the kernel's (XDP_STATISTICS). */
+	uint64_t xsk_workers, xsk_rx, xsk_tx, xsk_fallback, xsk_bad;
+	struct dp_xsk_kstats xsk_kernel;
 };
 
 /*
@@ -59,6 +62,12 @@ int media_sockets_attach(struct media_sockets *m, struct relay_session *rs,
 void media_sockets_detach(struct media_sockets *m, struct relay_session *rs);
 
 void media_sockets_counters(const struct media_sockets *m, struct media_counters *ret);
+
+/* Worker i's AF_XDP sockets (dp_worker_enable_xsk), before media_sockets_start. */
+int media_sockets_enable_xsk(struct media_sockets *m, unsigned i, const struct dp_xsk_opts *opts,
+			     int ret_fds[], char *ret_error, size_t error_len);
+/* Does the session's worker have AF_XDP sockets? (after media_sockets_attach) */
+bool media_sockets_session_xsk(const struct media_sockets *m, const struct relay_session *rs);
 
 /* One worker's own numbers, for the stats: its counters, thread CPU time and wall time. */
 struct media_worker_stats {

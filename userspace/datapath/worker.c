@@ -20,92 +20,10 @@
 
 #include <liburing.h>
 
-#include "datapath/handoff.h"
-#include "datapath/worker.h"
+#include "datapath/worker_internal.h"
 #include "stats/stats_snapshot.h"
 
 _Static_assert(DP_PROC_HIST_BUCKETS == STATS_HIST_BUCKETS, "one histogram layout");
-
-/* user_data: operation in the top byte, port generation in bits 32..47, slot or buffer id below. */
-enum worker_op {
-	OP_RECV = 1,   /* slot = port slot */
-	OP_SEND = 2,   /* slot = buffer id */
-	OP_WAKE = 3,   /* read on the hand-off eventfd */
-	OP_CANCEL = 4, /* slot = port slot */
-	OP_CLOSE = 5,  /* slot = port slot */
-};
-
-#define UD(op, gen, slot)                                                                          \
-	(((uint64_t)(op) << 56) | ((uint64_t)(uint16_t)(gen) << 32) | (uint64_t)(uint32_t)(slot))
-#define UD_OP(ud)   ((unsigned)((ud) >> 56))
-#define UD_GEN(ud)  ((uint16_t)((ud) >> 32))
-#define UD_SLOT(ud) ((unsigned)(uint32_t)(ud))
-
-#define CQE_BATCH  256
-#define SQ_ENTRIES 1024
-#define CMD_BATCH  64
-#define BUF_GROUP  0
-/* Name space reserved in every buffer: a sockaddr_in6 rounded up so the packet is 16-aligned. */
-#define RX_NAME_SPACE 32
-
-_Static_assert(sizeof(struct io_uring_recvmsg_out) + RX_NAME_SPACE == DP_RX_HEADROOM,
-	       "receive header layout");
-
-enum port_state {
-	PORT_FREE = 0,
-	PORT_ACTIVE,   /* receive armed, or starved waiting for buffers */
-	PORT_REMOVING, /* receive cancelled, waiting for its last CQE */
-	PORT_CLOSING,  /* close of the file slot queued */
-	PORT_FAILED,   /* could not be registered; waits for its REMOVE */
-};
-
-struct port {
-	void *ctx;
-	uint16_t gen;
-	uint8_t state;
-	bool armed;   /* a multishot receive is in the kernel */
-	bool starved; /* receive ended on ENOBUFS; re-armed once buffers come back */
-	dp_removed_fn removed;
-	void *removed_arg;
-};
-
-/* What a buffer needs while its send is in flight. */
-struct send_slot {
-	struct msghdr msg;
-	struct iovec iov;
-	struct dp_tx tx;
-};
-
-struct dp_worker {
-	struct io_uring ring;
-	struct io_uring_buf_ring *buf_ring;
-	uint8_t *bufs;
-	size_t buf_ring_bytes, bufs_bytes;
-	unsigned buf_count, buf_size;
-	int buf_mask;
-	unsigned recycle_pending; /* buffers added to the ring since the last publish */
-	unsigned bufs_held;	  /* buffers out of the ring */
-	struct msghdr recv_msg;	  /* multishot recvmsg template: name space only */
-	struct send_slot *sends;  /* by buffer id */
-
-	struct port *ports; /* by slot */
-	unsigned max_ports;
-	unsigned n_starved;
-	dp_handler_fn handler;
-	struct dp_handoff handoff;
-	uint64_t wake_value;
-
-	enum dp_ring_mode mode;
-	int cpu;
-	pthread_t thread;
-	uint64_t start_ns; /* CLOCK_MONOTONIC when the thread started */
-	bool started, running;
-	atomic_bool stop;
-	sem_t ready;
-	int start_error;
-
-	_Alignas(64) struct dp_counters counters;
-};
 
 unsigned dp_worker_default_count(void)
 {
@@ -135,7 +53,7 @@ static void publish_buffers(struct dp_worker *w)
 	w->recycle_pending = 0;
 }
 
-static struct io_uring_sqe *get_sqe(struct dp_worker *w)
+struct io_uring_sqe *dp_get_sqe(struct dp_worker *w)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
 
@@ -150,7 +68,7 @@ static struct io_uring_sqe *get_sqe(struct dp_worker *w)
 static void arm_recv(struct dp_worker *w, unsigned slot)
 {
 	struct port *p = &w->ports[slot];
-	struct io_uring_sqe *sqe = get_sqe(w);
+	struct io_uring_sqe *sqe = dp_get_sqe(w);
 
 	if (!sqe) {
 		/* Cannot happen after a flush; retry with the starved ports after this batch. */
@@ -167,7 +85,7 @@ static void arm_recv(struct dp_worker *w, unsigned slot)
 
 static void arm_wake(struct dp_worker *w)
 {
-	struct io_uring_sqe *sqe = get_sqe(w);
+	struct io_uring_sqe *sqe = dp_get_sqe(w);
 
 	if (!sqe)
 		return;
@@ -191,7 +109,7 @@ static void finish_remove(struct dp_worker *w, unsigned slot)
 static void close_port(struct dp_worker *w, unsigned slot)
 {
 	struct port *p = &w->ports[slot];
-	struct io_uring_sqe *sqe = get_sqe(w);
+	struct io_uring_sqe *sqe = dp_get_sqe(w);
 
 	p->state = PORT_CLOSING;
 	if (!sqe) {
@@ -211,6 +129,8 @@ static void cmd_add(struct dp_worker *w, const struct dp_cmd *cmd)
 
 	*p = (struct port){.ctx = cmd->port_ctx, .gen = DP_PORT_GEN(cmd->port)};
 	r = io_uring_register_files_update(&w->ring, slot, (int *)&cmd->fd, 1);
+	if (r == 1)
+		dp_xsk_port_added(w, slot, cmd->fd);
 	/* The registered slot holds its own reference to the socket. */
 	close(cmd->fd);
 	if (r != 1) {
@@ -244,7 +164,7 @@ static void cmd_remove(struct dp_worker *w, const struct dp_cmd *cmd)
 	}
 	/* The receive's last CQE (without F_MORE) moves the port on to closing. */
 	p->state = PORT_REMOVING;
-	sqe = get_sqe(w);
+	sqe = dp_get_sqe(w);
 	if (!sqe)
 		return;
 	io_uring_prep_cancel64(sqe, UD(OP_RECV, p->gen, slot), 0);
@@ -266,17 +186,29 @@ static void drain_commands(struct dp_worker *w)
 	}
 }
 
-/* Is this port handle one the worker may send from right now? */
-static bool port_can_send(const struct dp_worker *w, dp_port_id port)
+/* The port a handle names, or NULL when the handle is out of range or of an older generation. */
+static const struct port *port_of(const struct dp_worker *w, dp_port_id port)
 {
 	unsigned slot = DP_PORT_SLOT(port);
-	const struct port *p;
 
-	if (slot >= w->max_ports)
-		return false;
-	p = &w->ports[slot];
-	return p->gen == DP_PORT_GEN(port) &&
-	       (p->state == PORT_ACTIVE || p->state == PORT_REMOVING);
+	if (slot >= w->max_ports || w->ports[slot].gen != DP_PORT_GEN(port))
+		return NULL;
+	return &w->ports[slot];
+}
+
+/* Is this port handle one the worker may send from right now? */
+bool dp_port_can_send(const struct dp_worker *w, dp_port_id port)
+{
+	const struct port *p = port_of(w, port);
+
+	return p && (p->state == PORT_ACTIVE || p->state == PORT_REMOVING);
+}
+
+bool dp_port_can_receive(const struct dp_worker *w, dp_port_id port)
+{
+	const struct port *p = port_of(w, port);
+
+	return p && p->state != PORT_FREE && p->state != PORT_FAILED;
 }
 
 static void handle_packet(struct dp_worker *w, struct port *p, unsigned bid, int res)
@@ -314,12 +246,12 @@ static void handle_packet(struct dp_worker *w, struct port *p, unsigned bid, int
 		dp_count(&w->counters.drops[verdict], 1);
 		goto recycle;
 	}
-	if (s->tx.len > cap || !port_can_send(w, s->tx.out_port) ||
+	if (s->tx.len > cap || !dp_port_can_send(w, s->tx.out_port) ||
 	    s->tx.dst_len < sizeof(struct sockaddr_in) || s->tx.dst_len > sizeof(s->tx.dst)) {
 		dp_count(&w->counters.bad_tx, 1);
 		goto recycle;
 	}
-	sqe = get_sqe(w);
+	sqe = dp_get_sqe(w);
 	if (!sqe) {
 		dp_count(&w->counters.send_errors, 1);
 		goto recycle;
@@ -397,6 +329,10 @@ static void handle_cqe(struct dp_worker *w, const struct io_uring_cqe *cqe)
 	case OP_CLOSE:
 		finish_remove(w, UD_SLOT(cqe->user_data));
 		break;
+	case OP_XSK_POLL:
+	case OP_XSK_SEND:
+		dp_xsk_handle_cqe(w, cqe);
+		break;
 	default: /* OP_WAKE: handled before the batch; OP_CANCEL: the receive's last CQE tells */
 		break;
 	}
@@ -438,7 +374,7 @@ static int enable_ring(struct io_uring *ring)
 	return 0;
 }
 
-static uint64_t monotonic_ns(void)
+uint64_t dp_monotonic_ns(void)
 {
 	struct timespec ts;
 
@@ -459,19 +395,22 @@ static void run_loop(struct dp_worker *w)
 {
 	struct io_uring_cqe *cqes[CQE_BATCH];
 
+	bool xsk_busy = false;
+
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
 		uint64_t rx_before, rx_after, t0 = 0;
 		unsigned n;
 		int r;
 
-		r = io_uring_submit_and_wait(&w->ring, 1);
+		/* AF_XDP work left over (a full batch, a transmit the kernel deferred): no sleep. */
+		r = xsk_busy ? io_uring_submit(&w->ring) : io_uring_submit_and_wait(&w->ring, 1);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
 			break;
 		n = io_uring_peek_batch_cqe(&w->ring, cqes, CQE_BATCH);
 		/* Single writer: the thread's own counter. */
 		rx_before = atomic_load_explicit(&w->counters.rx, memory_order_relaxed);
-		if (n > 0)
-			t0 = monotonic_ns();
+		if (n > 0 || w->xsk)
+			t0 = dp_monotonic_ns();
 		/*
 		 * Commands before packets: a packet may only have been sent once the port it
 		 * leaves from was queued. CQEs of ports removed here fail the generation check.
@@ -486,11 +425,12 @@ static void run_loop(struct dp_worker *w)
 		for (unsigned i = 0; i < n; i++)
 			handle_cqe(w, cqes[i]);
 		io_uring_cq_advance(&w->ring, n);
+		xsk_busy = dp_xsk_run(w);
 		publish_buffers(w);
 		rearm_starved(w);
 		rx_after = atomic_load_explicit(&w->counters.rx, memory_order_relaxed);
 		if (rx_after != rx_before)
-			record_batch(w, monotonic_ns() - t0, rx_after - rx_before);
+			record_batch(w, dp_monotonic_ns() - t0, rx_after - rx_before);
 		atomic_store_explicit(&w->counters.bufs_held, w->bufs_held, memory_order_relaxed);
 		dp_count(&w->counters.batches, 1);
 	}
@@ -507,7 +447,7 @@ static void *worker_thread(void *arg)
 		r = enable_ring(&w->ring);
 	w->start_error = r;
 	/* Before the post: whoever sees the worker running sees its start time. */
-	w->start_ns = monotonic_ns();
+	w->start_ns = dp_monotonic_ns();
 	sem_post(&w->ready);
 	if (r < 0)
 		return NULL;
@@ -516,6 +456,7 @@ static void *worker_thread(void *arg)
 	(void)io_uring_register_ring_fd(&w->ring);
 	drain_commands(w);
 	arm_wake(w);
+	dp_xsk_arm(w);
 	run_loop(w);
 	return NULL;
 }
@@ -693,6 +634,7 @@ void dp_worker_free(struct dp_worker *w)
 	dp_worker_stop(w);
 	/* Cancels what is in flight and drops the registered sockets. */
 	io_uring_queue_exit(&w->ring);
+	dp_xsk_free(w);
 	for (unsigned slot = 0; slot < w->max_ports; slot++) {
 		struct port *p = &w->ports[slot];
 
@@ -746,7 +688,7 @@ uint64_t dp_worker_wall_ns(const struct dp_worker *w)
 {
 	if (!w->running || w->start_ns == 0)
 		return 0;
-	return monotonic_ns() - w->start_ns;
+	return dp_monotonic_ns() - w->start_ns;
 }
 
 enum dp_ring_mode dp_worker_ring_mode(const struct dp_worker *w)

@@ -124,6 +124,11 @@ struct dp_counters {
 	 */
 	_Atomic uint64_t proc_hist[DP_PROC_HIST_BUCKETS];
 	_Atomic uint64_t proc_ns; /* the batches' time summed */
+	/* AF_XDP (also counted in rx/tx and the drops above): */
+	_Atomic uint64_t xsk_rx;       /* packets received on the worker's AF_XDP sockets */
+	_Atomic uint64_t xsk_tx;       /* of those, sent from an AF_XDP socket (completed) */
+	_Atomic uint64_t xsk_fallback; /* of those, sent from the port's UDP socket instead */
+	_Atomic uint64_t xsk_bad;      /* frames without a valid header or of a port now gone */
 };
 
 /* A plain copy of the counters, for readers. */
@@ -131,6 +136,7 @@ struct dp_counters_snapshot {
 	uint64_t rx, rx_bytes, tx, tx_bytes, drops[DP_DROP_CODES];
 	uint64_t bad_tx, truncated, enobufs, send_errors, recv_errors, bufs_held, batches;
 	uint64_t proc_hist[DP_PROC_HIST_BUCKETS], proc_ns;
+	uint64_t xsk_rx, xsk_tx, xsk_fallback, xsk_bad;
 };
 
 void dp_counters_read(const struct dp_counters *c, struct dp_counters_snapshot *ret);
@@ -170,6 +176,42 @@ int dp_worker_add_port(struct dp_worker *w, int fd, void *port_ctx, dp_port_id *
  * -EAGAIN when the command queue is full.
  */
 int dp_worker_remove_port(struct dp_worker *w, dp_port_id port, dp_removed_fn removed, void *arg);
+
+/*
+ * AF_XDP for the crypto legs (docs/datapath.md): sockets bound to one queue of each of the relay's
+ * devices, sharing one UMEM. XDP redirects a packet to them (with a struct sluice_xsk_hdr in
+ * front) instead of passing it to the port's UDP socket; the worker hands its UDP payload to the
+ * same handler and sends the result from the socket on the egress device, or from the port's UDP
+ * socket when the handler's destination is not the one XDP looked up.
+ */
+#define DP_XSK_MAX_IFACES 16
+
+struct dp_xsk_opts {
+	unsigned n_ifaces;
+	char ifname[DP_XSK_MAX_IFACES][16];
+	unsigned queue;	  /* the device queue every socket binds to */
+	unsigned ring;	  /* entries of each ring (power of two; 0: 1024) */
+	bool generic;	  /* the XDP program runs in generic (SKB) mode */
+};
+
+/*
+ * Before dp_worker_start: creates the sockets. ret_fds[i] is the socket of opts->ifname[i], for
+ * the XSKMAP. Returns 0 or negative errno (nothing created; the worker stays on UDP sockets), with
+ * what failed in ret_error.
+ */
+int dp_worker_enable_xsk(struct dp_worker *w, const struct dp_xsk_opts *opts, int ret_fds[],
+			 char *ret_error, size_t error_len);
+bool dp_worker_has_xsk(const struct dp_worker *w);
+
+/* The kernel's counters of the worker's AF_XDP sockets (XDP_STATISTICS), summed. */
+struct dp_xsk_kstats {
+	uint64_t rx_dropped;	  /* no room: rx ring full or no fill buffer */
+	uint64_t rx_invalid;	  /* frames too big for a UMEM frame */
+	uint64_t tx_invalid;	  /* bad transmit descriptors */
+	uint64_t rx_ring_full;	  /* the worker fell behind */
+	uint64_t fill_ring_empty; /* receive found no fill buffer */
+};
+void dp_worker_xsk_kstats(const struct dp_worker *w, struct dp_xsk_kstats *ret);
 
 const struct dp_counters *dp_worker_counters(const struct dp_worker *w);
 /* CPU time of the worker thread in ns (0 when not running). */

@@ -126,7 +126,7 @@ br_relay_available()
 {
 	case "$1" in
 	xdp) [ -f "$br_xdp_obj" ] || { br_log "no $br_xdp_obj: xdp left out"; return 1; } ;;
-	sluice | sluice-w[0-9]*)
+	sluice | sluice-w[0-9]* | sluice-sock)
 		[ -x "$br_sluiced" ] || { br_log "no sluiced in $br_build: sluice left out"; return 1; }
 		;;
 	rtpengine)
@@ -180,8 +180,11 @@ br_sluice_pin=""
 br_sluice_sock=""
 # Relay "sluice" is sluiced with one io_uring worker pinned (taskset) to --relay-cpu; "sluice-wN"
 # (scripts/bench --sluice-workers) runs N workers on the CPUs of --sluice-cpus (default: all of
-# them, so the workers share them with the generator and the sink).
+# them, so the workers share them with the generator and the sink). Both take the SRTP legs
+# through AF_XDP where they can (af_xdp = auto); "sluice-sock" is "sluice" on UDP sockets only
+# (af_xdp = no), the data path before AF_XDP.
 br_sluice_workers=1
+br_sluice_af_xdp=auto
 setup_sluice()
 {
 	local sc=$1 n=$2 gs extra="" rss0 t0 i cpus=$relay_cpu
@@ -202,6 +205,7 @@ gateway_tls = yes
 gateway_srtp_mode = optional
 srtp_engine = $sluice_engine
 workers = $br_sluice_workers
+af_xdp = $br_sluice_af_xdp
 pin_path = $br_sluice_pin
 admin_socket = $br_sluice_sock
 log_level = warning
@@ -522,8 +526,11 @@ br_setup()
 	local r=$1
 	dst=""
 	br_mem_rss0="" br_mem_rss1="" br_mem_memlock="" br_mem_capacity="" br_mem_setup_s=""
-	br_sluice_workers=1
-	case "$r" in sluice-w[0-9]*) br_sluice_workers=${r#sluice-w} r=sluice ;; esac
+	br_sluice_workers=1 br_sluice_af_xdp=auto
+	case "$r" in
+	sluice-w[0-9]*) br_sluice_workers=${r#sluice-w} r=sluice ;;
+	sluice-sock) br_sluice_af_xdp=no r=sluice ;;
+	esac
 	if ! "setup_$r" "$2" "$3"; then
 		"teardown_$r" || true
 		return 1
@@ -533,7 +540,7 @@ br_setup()
 br_teardown()
 {
 	local r=$1
-	case "$r" in sluice-w[0-9]*) r=sluice ;; esac
+	case "$r" in sluice-w[0-9]* | sluice-sock) r=sluice ;; esac
 	"teardown_$r" || true
 }
 

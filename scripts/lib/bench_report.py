@@ -29,15 +29,16 @@ LABEL = {
     "baseline": "(0) no relay, kernel routing",
     "xdp": "bare XDP redirect",
     "sluice": "sluice",
+    "sluice-sock": "sluice, UDP sockets only (af_xdp = no)",
     "rtpengine": "rtpengine 10.5 userspace",
     "mmsg": "recvmmsg/sendmmsg loop, libsrtp2",
     "mmsg-openssl": "recvmmsg/sendmmsg loop, sluice OpenSSL engine",
 }
-ORDER = ["baseline", "xdp", "sluice", "mmsg", "mmsg-openssl", "rtpengine"]
+ORDER = ["baseline", "xdp", "sluice", "sluice-sock", "mmsg", "mmsg-openssl", "rtpengine"]
 # scripts/bench --sluice-workers: sluiced with N io_uring workers is relay "sluice-wN" (N > 1).
 for _n in range(2, 257):
     LABEL["sluice-w%d" % _n] = "sluice, %d workers" % _n
-ORDER[3:3] = ["sluice-w%d" % _n for _n in range(2, 257)]
+ORDER[4:4] = ["sluice-w%d" % _n for _n in range(2, 257)]
 
 
 def num(v):

@@ -34,6 +34,7 @@ static inline void fake_fill_global(struct stats_global *g, uint64_t bump)
 	g->bytes[STATS_PATH_DROPPED] = 4800;
 	g->xdp_pass_packets = 77;
 	g->xdp_fib_no_neigh = 5;
+	g->xdp_xsk_redirects = 150;
 	g->xdp_drops[SLUICE_DROP_NO_SESSION] = 11;
 	g->xdp_drops[SLUICE_DROP_SRC_NOT_LATCHED] = 2;
 	g->xdp_drops[SLUICE_DROP_NO_ROUTE] = 1;
@@ -50,10 +51,25 @@ static inline void fake_fill_global(struct stats_global *g, uint64_t bump)
 	g->tls_handshake_failures[0] = 6; /* no_client_cert */
 	g->tls_handshake_failures[4] = 1; /* protocol_version */
 	g->n_workers = 2;
-	g->workers[0] = (struct stats_worker){
-	    .busy_ns = 250000000, .wall_ns = 1000000000, .rx_packets = 120, .tx_packets = 110};
+	g->workers[0] = (struct stats_worker){.busy_ns = 250000000,
+					      .wall_ns = 1000000000,
+					      .rx_packets = 120,
+					      .tx_packets = 110,
+					      .af_xdp = true,
+					      .af_xdp_rx_packets = 101,
+					      .af_xdp_tx_packets = 97};
 	g->workers[1] = (struct stats_worker){
 	    .busy_ns = 500000000, .wall_ns = 1000000000, .rx_packets = 95, .tx_packets = 90};
+	g->af_xdp = (struct stats_af_xdp){.workers = 1,
+					  .rx_packets = 101,
+					  .tx_packets = 97,
+					  .fallback_packets = 3,
+					  .bad_frames = 8,
+					  .kernel_rx_dropped = 13,
+					  .kernel_rx_ring_full = 14,
+					  .kernel_fill_ring_empty = 15,
+					  .kernel_rx_invalid = 16,
+					  .kernel_tx_invalid = 17};
 	g->userspace_processing.buckets[0] = 10;		 /* <= 128 ns */
 	g->userspace_processing.buckets[3] = 100;		 /* <= 1024 ns */
 	g->userspace_processing.buckets[4] = 80;		 /* <= 2048 ns */

@@ -27,7 +27,7 @@ static const char golden_global[] =
     "{\"time_unix_ms\":1700000000123,\"sessions\":{\"active\":3,\"total\":41,\"max\":16384},"
     "\"packets\":{\"xdp_forward\":1000,\"userspace\":200,\"dropped\":30},"
     "\"bytes\":{\"xdp_forward\":160000,\"userspace\":34000,\"dropped\":4800},"
-    "\"xdp_pass_packets\":77,\"xdp_fib_no_neigh\":5,"
+    "\"xdp_pass_packets\":77,\"xdp_fib_no_neigh\":5,\"xdp_xsk_redirects\":150,"
     "\"drops\":{\"xdp\":{\"no_session\":11,\"src_not_latched\":2,\"udp_length\":0,"
     "\"rtp_truncated\":0,\"rtp_version\":0,\"rtcp_malformed\":0,\"peer_unknown\":0,\"no_route\":1},"
     "\"userspace\":{\"srtp_auth\":7,\"srtp_replay_duplicate\":4,\"srtp_replay_old\":3,"
@@ -42,9 +42,14 @@ static const char golden_global[] =
     "\"bad_cert\":0,\"protocol_version\":1,\"no_shared_cipher\":0,\"not_tls\":0,"
     "\"subject_not_allowed\":0,\"handshake_timeout\":0,\"peer_aborted\":0,\"other\":0},"
     "\"workers\":[{\"worker\":0,\"busy_ns\":250000000,\"wall_ns\":1000000000,"
-    "\"utilization\":0.2500,\"rx_packets\":120,\"tx_packets\":110},"
+    "\"utilization\":0.2500,\"rx_packets\":120,\"tx_packets\":110,\"af_xdp\":true,"
+    "\"af_xdp_rx_packets\":101,\"af_xdp_tx_packets\":97},"
     "{\"worker\":1,\"busy_ns\":500000000,\"wall_ns\":1000000000,\"utilization\":0.5000,"
-    "\"rx_packets\":95,\"tx_packets\":90}],"
+    "\"rx_packets\":95,\"tx_packets\":90,\"af_xdp\":false,\"af_xdp_rx_packets\":0,"
+    "\"af_xdp_tx_packets\":0}],"
+    "\"af_xdp\":{\"workers\":1,\"rx_packets\":101,\"tx_packets\":97,\"fallback_packets\":3,"
+    "\"bad_frames\":8,\"kernel\":{\"rx_dropped\":13,\"rx_ring_full\":14,"
+    "\"fill_ring_empty\":15,\"rx_invalid\":16,\"tx_invalid\":17}},"
     "\"userspace_processing\":{\"count\":191,\"sum_ns\":5300000,\"bounds_ns\":[128,256,512,1024,"
     "2048,4096,8192,16384,32768,65536,131072,262144,524288,1048576,2097152,4194304],"
     "\"counts\":[10,0,0,100,80,0,0,0,0,0,0,0,0,0,0,0,1]},"
@@ -110,6 +115,61 @@ static const char golden_drops[] =
     "sluice_dropped_packets_total{source=\"userspace\",reason=\"src_not_latched\"} 0\n"
     "sluice_dropped_packets_total{source=\"userspace\",reason=\"peer_unknown\"} 0\n"
     "sluice_dropped_packets_total{source=\"userspace\",reason=\"send_error\"} 2\n";
+
+static const char golden_af_xdp[] =
+    "# HELP sluice_xdp_xsk_redirects_total Userspace packets XDP redirected to a worker's AF_XDP "
+    "socket instead of the UDP stack.\n"
+    "# TYPE sluice_xdp_xsk_redirects_total counter\n"
+    "sluice_xdp_xsk_redirects_total 150\n";
+
+static const char golden_worker_af_xdp[] =
+    "# HELP sluice_worker_af_xdp 1 when the io_uring worker owns AF_XDP sockets, else 0.\n"
+    "# TYPE sluice_worker_af_xdp gauge\n"
+    "sluice_worker_af_xdp{worker=\"0\"} 1\n"
+    "sluice_worker_af_xdp{worker=\"1\"} 0\n"
+    "# HELP sluice_worker_af_xdp_packets_total Packets a worker received on its AF_XDP sockets "
+    "(rx) and sent from one (tx).\n"
+    "# TYPE sluice_worker_af_xdp_packets_total counter\n"
+    "sluice_worker_af_xdp_packets_total{worker=\"0\",direction=\"rx\"} 101\n"
+    "sluice_worker_af_xdp_packets_total{worker=\"0\",direction=\"tx\"} 97\n"
+    "sluice_worker_af_xdp_packets_total{worker=\"1\",direction=\"rx\"} 0\n"
+    "sluice_worker_af_xdp_packets_total{worker=\"1\",direction=\"tx\"} 0\n"
+    "# HELP sluice_af_xdp_workers io_uring workers that own AF_XDP sockets.\n"
+    "# TYPE sluice_af_xdp_workers gauge\n"
+    "sluice_af_xdp_workers 1\n"
+    "# HELP sluice_af_xdp_packets_total Packets the workers received on AF_XDP sockets (rx) and "
+    "sent from one (tx).\n"
+    "# TYPE sluice_af_xdp_packets_total counter\n"
+    "sluice_af_xdp_packets_total{direction=\"rx\"} 101\n"
+    "sluice_af_xdp_packets_total{direction=\"tx\"} 97\n"
+    "# HELP sluice_af_xdp_fallback_packets_total Packets received on AF_XDP that the workers sent "
+    "from the port's UDP socket instead.\n"
+    "# TYPE sluice_af_xdp_fallback_packets_total counter\n"
+    "sluice_af_xdp_fallback_packets_total 3\n"
+    "# HELP sluice_af_xdp_bad_frames_total AF_XDP frames without a valid header or for a port now "
+    "gone.\n"
+    "# TYPE sluice_af_xdp_bad_frames_total counter\n"
+    "sluice_af_xdp_bad_frames_total 8\n"
+    "# HELP sluice_af_xdp_kernel_rx_dropped_packets_total Packets the kernel dropped before the "
+    "AF_XDP RX ring: too big for a frame or no fill buffer (XDP_STATISTICS rx_dropped).\n"
+    "# TYPE sluice_af_xdp_kernel_rx_dropped_packets_total counter\n"
+    "sluice_af_xdp_kernel_rx_dropped_packets_total 13\n"
+    "# HELP sluice_af_xdp_kernel_rx_ring_full_packets_total Packets the kernel dropped because an "
+    "AF_XDP RX ring was full (XDP_STATISTICS rx_ring_full).\n"
+    "# TYPE sluice_af_xdp_kernel_rx_ring_full_packets_total counter\n"
+    "sluice_af_xdp_kernel_rx_ring_full_packets_total 14\n"
+    "# HELP sluice_af_xdp_kernel_fill_ring_empty_total Times the kernel found an AF_XDP fill ring "
+    "empty (XDP_STATISTICS rx_fill_ring_empty_descs).\n"
+    "# TYPE sluice_af_xdp_kernel_fill_ring_empty_total counter\n"
+    "sluice_af_xdp_kernel_fill_ring_empty_total 15\n"
+    "# HELP sluice_af_xdp_kernel_rx_invalid_descriptors_total Invalid AF_XDP RX descriptors "
+    "(XDP_STATISTICS rx_invalid_descs).\n"
+    "# TYPE sluice_af_xdp_kernel_rx_invalid_descriptors_total counter\n"
+    "sluice_af_xdp_kernel_rx_invalid_descriptors_total 16\n"
+    "# HELP sluice_af_xdp_kernel_tx_invalid_descriptors_total Invalid AF_XDP TX descriptors the "
+    "workers submitted (XDP_STATISTICS tx_invalid_descs).\n"
+    "# TYPE sluice_af_xdp_kernel_tx_invalid_descriptors_total counter\n"
+    "sluice_af_xdp_kernel_tx_invalid_descriptors_total 17\n";
 
 static const char golden_session_info[] =
     "sluice_session_stream_info{session=\"2\",leg=\"internal\",kind=\"mux\",path=\"userspace\","
@@ -181,6 +241,15 @@ static void test_metrics_golden_blocks(void **state)
 	render_metrics(2, true, &b);
 	assert_non_null(strstr(b.data, golden_histogram));
 	assert_non_null(strstr(b.data, golden_drops));
+	/* Right after sluice_xdp_fib_no_neigh_total; the workers' AF_XDP families follow theirs. */
+	assert_non_null(strstr(b.data, "sluice_xdp_fib_no_neigh_total 5\n"));
+	assert_non_null(strstr(b.data, golden_af_xdp));
+	assert_ptr_equal(strstr(b.data, golden_af_xdp),
+			 strstr(b.data, "sluice_xdp_fib_no_neigh_total 5\n") +
+			     strlen("sluice_xdp_fib_no_neigh_total 5\n"));
+	assert_non_null(strstr(b.data, "sluice_worker_packets_total{worker=\"1\",direction=\"tx\"} "
+				       "90\n# HELP sluice_worker_af_xdp "));
+	assert_non_null(strstr(b.data, golden_worker_af_xdp));
 	assert_non_null(strstr(b.data, golden_session_info));
 	assert_non_null(strstr(b.data, "\nsluice_packets_total{path=\"xdp_forward\"} 1000\n"));
 	assert_non_null(strstr(b.data, "\nsluice_rtp_jitter_max_seconds 0.004\n"));
@@ -323,6 +392,7 @@ static void test_percpu_sums(void **state)
 		g[cpu].verdict_bytes[SLUICE_V_PASS] = 10;
 		g[cpu].drops[SLUICE_DROP_NO_ROUTE] = 5;
 		g[cpu].fib_no_neigh = cpu;
+		g[cpu].xsk_redirects = 100 * cpu;
 		st[cpu].packets = 7;
 		st[cpu].bytes = 70;
 		st[cpu].drops[SLUICE_DROP_SRC_NOT_LATCHED] = cpu;
@@ -335,6 +405,7 @@ static void test_percpu_sums(void **state)
 	assert_int_equal(gsum.verdict_bytes[SLUICE_V_PASS], 30);
 	assert_int_equal(gsum.drops[SLUICE_DROP_NO_ROUTE], 15);
 	assert_int_equal(gsum.fib_no_neigh, 3);
+	assert_int_equal(gsum.xsk_redirects, 300);
 	stats_sum_stream_percpu(st, 3, &ssum);
 	assert_int_equal(ssum.packets, 21);
 	assert_int_equal(ssum.bytes, 210);
@@ -360,7 +431,9 @@ static void test_snapshot_helpers(void **state)
 	x.verdict_packets[SLUICE_V_USERSPACE] = 99; /* counted by userspace when relayed */
 	x.drops[SLUICE_DROP_NO_SESSION] = 3;
 	x.fib_no_neigh = 2;
+	x.xsk_redirects = 42;
 	stats_global_add_xdp(&g, &x);
+	assert_int_equal(g.xdp_xsk_redirects, 42);
 	assert_int_equal(g.packets[STATS_PATH_XDP_FORWARD], 10);
 	assert_int_equal(g.packets[STATS_PATH_DROPPED], 3);
 	assert_int_equal(g.packets[STATS_PATH_USERSPACE], 0);

@@ -81,6 +81,23 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The workers' AF_XDP totals: their counters and the kernel's, summed by media_sockets. */
+static void add_af_xdp(const struct media_counters *us, struct stats_af_xdp *x)
+{
+	*x = (struct stats_af_xdp){
+	    .workers = us->xsk_workers,
+	    .rx_packets = us->xsk_rx,
+	    .tx_packets = us->xsk_tx,
+	    .fallback_packets = us->xsk_fallback,
+	    .bad_frames = us->xsk_bad,
+	    .kernel_rx_dropped = us->xsk_kernel.rx_dropped,
+	    .kernel_rx_ring_full = us->xsk_kernel.rx_ring_full,
+	    .kernel_fill_ring_empty = us->xsk_kernel.fill_ring_empty,
+	    .kernel_rx_invalid = us->xsk_kernel.rx_invalid,
+	    .kernel_tx_invalid = us->xsk_kernel.tx_invalid,
+	};
+}
+
 static void add_workers(struct daemon_stats *d, struct stats_global *g)
 {
 	struct media_counters us;
@@ -99,16 +116,22 @@ static void add_workers(struct daemon_stats *d, struct stats_global *g)
 	g->srtp_failures[STATS_SRTP_FAIL_REPLAY_DUPLICATE] =
 	    us.drops[RELAY_DROP_SRTP_REPLAY_DUPLICATE];
 	g->srtp_failures[STATS_SRTP_FAIL_REPLAY_OLD] = us.drops[RELAY_DROP_SRTP_REPLAY_OLD];
+	add_af_xdp(&us, &g->af_xdp);
 
 	g->n_workers = n < STATS_MAX_WORKERS ? n : STATS_MAX_WORKERS;
 	for (unsigned i = 0; i < g->n_workers; i++) {
 		struct media_worker_stats w;
 
 		media_sockets_worker_stats(d->media, i, &w);
-		g->workers[i] = (struct stats_worker){.busy_ns = w.busy_ns,
-						      .wall_ns = w.wall_ns,
-						      .rx_packets = w.counters.rx,
-						      .tx_packets = w.counters.tx};
+		g->workers[i] = (struct stats_worker){
+		    .busy_ns = w.busy_ns,
+		    .wall_ns = w.wall_ns,
+		    .rx_packets = w.counters.rx,
+		    .tx_packets = w.counters.tx,
+		    .af_xdp_rx_packets = w.counters.xsk_rx,
+		    .af_xdp_tx_packets = w.counters.xsk_tx,
+		    .af_xdp = w.has_xsk,
+		};
 		for (unsigned b = 0; b < STATS_HIST_BUCKETS; b++)
 			g->userspace_processing.buckets[b] += w.counters.proc_hist[b];
 		g->userspace_processing.sum_ns += w.counters.proc_ns;

@@ -266,4 +266,5 @@ void media_sockets_worker_stats(const struct media_sockets *m, unsigned i,
 	dp_counters_read(dp_worker_counters(w), &ret->counters);
 	ret->busy_ns = dp_worker_thread_cpu_ns(w);
 	ret->wall_ns = dp_worker_wall_ns(w);
+	ret->has_xsk = dp_worker_has_xsk(w);
 }

@@ -74,6 +74,7 @@ struct media_worker_stats {
 	struct dp_counters_snapshot counters;
 	uint64_t busy_ns; /* CPU time of the worker's thread */
 	uint64_t wall_ns; /* since the thread started */
+	bool has_xsk;	  /* owns AF_XDP sockets (fixed before the workers start) */
 };
 
 /* Worker i (< media_sockets_workers()). From any thread. */

@@ -126,7 +126,7 @@ struct dp_counters {
 	_Atomic uint64_t proc_ns; /* the batches' time summed */
 	/* AF_XDP (also counted in rx/tx and the drops above): */
 	_Atomic uint64_t xsk_rx;       /* packets received on the worker's AF_XDP sockets */
-	_Atomic uint64_t xsk_tx;       /* of those, sent from an AF_XDP socket (completed) */
+	_Atomic uint64_t xsk_tx;       /* of those, queued on an AF_XDP socket's TX ring */
 	_Atomic uint64_t xsk_fallback; /* of those, sent from the port's UDP socket instead */
 	_Atomic uint64_t xsk_bad;      /* frames without a valid header or of a port now gone */
 };

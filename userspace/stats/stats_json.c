@@ -69,9 +69,32 @@ static void workers_array(struct stats_json *j, const struct stats_global *g)
 			stats_json_null(j);
 		stats_json_kv_uint(j, "rx_packets", wk->rx_packets);
 		stats_json_kv_uint(j, "tx_packets", wk->tx_packets);
+		stats_json_kv_bool(j, "af_xdp", wk->af_xdp);
+		stats_json_kv_uint(j, "af_xdp_rx_packets", wk->af_xdp_rx_packets);
+		stats_json_kv_uint(j, "af_xdp_tx_packets", wk->af_xdp_tx_packets);
 		stats_json_object_end(j);
 	}
 	stats_json_array_end(j);
+}
+
+static void af_xdp_object(struct stats_json *j, const struct stats_af_xdp *x)
+{
+	stats_json_key(j, "af_xdp");
+	stats_json_object_begin(j);
+	stats_json_kv_uint(j, "workers", x->workers);
+	stats_json_kv_uint(j, "rx_packets", x->rx_packets);
+	stats_json_kv_uint(j, "tx_packets", x->tx_packets);
+	stats_json_kv_uint(j, "fallback_packets", x->fallback_packets);
+	stats_json_kv_uint(j, "bad_frames", x->bad_frames);
+	stats_json_key(j, "kernel");
+	stats_json_object_begin(j);
+	stats_json_kv_uint(j, "rx_dropped", x->kernel_rx_dropped);
+	stats_json_kv_uint(j, "rx_ring_full", x->kernel_rx_ring_full);
+	stats_json_kv_uint(j, "fill_ring_empty", x->kernel_fill_ring_empty);
+	stats_json_kv_uint(j, "rx_invalid", x->kernel_rx_invalid);
+	stats_json_kv_uint(j, "tx_invalid", x->kernel_tx_invalid);
+	stats_json_object_end(j);
+	stats_json_object_end(j);
 }
 
 /* Per-bucket counts (not cumulative); counts[i] is "at most bounds_ns[i]", the last "above". */
@@ -143,12 +166,14 @@ int stats_render_global_json(const struct stats_global *g, struct stats_buf *out
 	counters_object(&j, "bytes", &stats_path_names, g->bytes, false);
 	stats_json_kv_uint(&j, "xdp_pass_packets", g->xdp_pass_packets);
 	stats_json_kv_uint(&j, "xdp_fib_no_neigh", g->xdp_fib_no_neigh);
+	stats_json_kv_uint(&j, "xdp_xsk_redirects", g->xdp_xsk_redirects);
 	drops_object(&j, g->xdp_drops, g->userspace_drops, false);
 	counters_object(&j, "srtp_failures", &stats_srtp_failure_names, g->srtp_failures, false);
 	control_object(&j, g);
 	counters_object(&j, "tls_handshake_failures", &stats_tls_refusal_names,
 			g->tls_handshake_failures, false);
 	workers_array(&j, g);
+	af_xdp_object(&j, &g->af_xdp);
 	histogram_object(&j, "userspace_processing", &g->userspace_processing);
 	rtp_object(&j, g);
 	server_object(&j, &g->server);

@@ -161,6 +161,10 @@ static void traffic(struct stats_buf *b, const struct stats_global *g)
 	scalar(b, "sluice_xdp_fib_no_neigh_total", "counter",
 	       "Forward packets handed to the kernel because the next hop's MAC was unknown.",
 	       g->xdp_fib_no_neigh);
+	scalar(b, "sluice_xdp_xsk_redirects_total", "counter",
+	       "Userspace packets XDP redirected to a worker's AF_XDP socket instead of the UDP "
+	       "stack.",
+	       g->xdp_xsk_redirects);
 
 	family(b, "sluice_dropped_packets_total", "counter",
 	       "Packets dropped, by who dropped them (xdp, userspace) and why.");
@@ -248,6 +252,70 @@ static void workers(struct stats_buf *b, const struct stats_global *g)
 		label(&s, "direction", "tx");
 		sample_end_uint(&s, g->workers[w].tx_packets);
 	}
+	family(b, "sluice_worker_af_xdp", "gauge",
+	       "1 when the io_uring worker owns AF_XDP sockets, else 0.");
+	for (unsigned w = 0; w < n; w++) {
+		struct sample s = sample_begin(b, "sluice_worker_af_xdp");
+
+		label_uint(&s, "worker", w);
+		sample_end_uint(&s, g->workers[w].af_xdp);
+	}
+	family(b, "sluice_worker_af_xdp_packets_total", "counter",
+	       "Packets a worker received on its AF_XDP sockets (rx) and sent from one (tx).");
+	for (unsigned w = 0; w < n; w++) {
+		struct sample s = sample_begin(b, "sluice_worker_af_xdp_packets_total");
+
+		label_uint(&s, "worker", w);
+		label(&s, "direction", "rx");
+		sample_end_uint(&s, g->workers[w].af_xdp_rx_packets);
+		s = sample_begin(b, "sluice_worker_af_xdp_packets_total");
+		label_uint(&s, "worker", w);
+		label(&s, "direction", "tx");
+		sample_end_uint(&s, g->workers[w].af_xdp_tx_packets);
+	}
+}
+
+/* The workers' AF_XDP sockets, summed; the kernel's counters are separate families (overlap). */
+static void af_xdp(struct stats_buf *b, const struct stats_af_xdp *x)
+{
+	struct sample s;
+
+	scalar(b, "sluice_af_xdp_workers", "gauge", "io_uring workers that own AF_XDP sockets.",
+	       x->workers);
+	family(b, "sluice_af_xdp_packets_total", "counter",
+	       "Packets the workers received on AF_XDP sockets (rx) and sent from one (tx).");
+	s = sample_begin(b, "sluice_af_xdp_packets_total");
+	label(&s, "direction", "rx");
+	sample_end_uint(&s, x->rx_packets);
+	s = sample_begin(b, "sluice_af_xdp_packets_total");
+	label(&s, "direction", "tx");
+	sample_end_uint(&s, x->tx_packets);
+	scalar(
+	    b, "sluice_af_xdp_fallback_packets_total", "counter",
+	    "Packets received on AF_XDP that the workers sent from the port's UDP socket instead.",
+	    x->fallback_packets);
+	scalar(b, "sluice_af_xdp_bad_frames_total", "counter",
+	       "AF_XDP frames without a valid header or for a port now gone.", x->bad_frames);
+	scalar(
+	    b, "sluice_af_xdp_kernel_rx_dropped_packets_total", "counter",
+	    "Packets the kernel dropped before the AF_XDP RX ring: too big for a frame or no fill "
+	    "buffer (XDP_STATISTICS rx_dropped).",
+	    x->kernel_rx_dropped);
+	scalar(b, "sluice_af_xdp_kernel_rx_ring_full_packets_total", "counter",
+	       "Packets the kernel dropped because an AF_XDP RX ring was full (XDP_STATISTICS "
+	       "rx_ring_full).",
+	       x->kernel_rx_ring_full);
+	scalar(b, "sluice_af_xdp_kernel_fill_ring_empty_total", "counter",
+	       "Times the kernel found an AF_XDP fill ring empty (XDP_STATISTICS "
+	       "rx_fill_ring_empty_descs).",
+	       x->kernel_fill_ring_empty);
+	scalar(b, "sluice_af_xdp_kernel_rx_invalid_descriptors_total", "counter",
+	       "Invalid AF_XDP RX descriptors (XDP_STATISTICS rx_invalid_descs).",
+	       x->kernel_rx_invalid);
+	scalar(b, "sluice_af_xdp_kernel_tx_invalid_descriptors_total", "counter",
+	       "Invalid AF_XDP TX descriptors the workers submitted (XDP_STATISTICS "
+	       "tx_invalid_descs).",
+	       x->kernel_tx_invalid);
 }
 
 static void histogram(struct stats_buf *b, const char *name, const char *help,
@@ -468,6 +536,7 @@ int stats_render_metrics(const struct stats_global *g, const struct stats_provid
 	traffic(out, g);
 	control(out, g);
 	workers(out, g);
+	af_xdp(out, &g->af_xdp);
 	histogram(out, "sluice_userspace_processing_seconds",
 		  "Time an io_uring worker spent on one packet (unprotect, protect, send setup).",
 		  &g->userspace_processing);

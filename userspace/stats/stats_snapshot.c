@@ -195,6 +195,7 @@ void stats_global_add_xdp(struct stats_global *g, const struct sluice_global_sta
 	g->bytes[STATS_PATH_DROPPED] += sum->verdict_bytes[SLUICE_V_DROP];
 	g->xdp_pass_packets += sum->verdict_packets[SLUICE_V_PASS];
 	g->xdp_fib_no_neigh += sum->fib_no_neigh;
+	g->xdp_xsk_redirects += sum->xsk_redirects;
 	for (unsigned r = 0; r < STATS_XDP_DROP_MAX; r++)
 		g->xdp_drops[r] += sum->drops[r];
 }

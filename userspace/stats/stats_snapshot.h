@@ -152,6 +152,27 @@ struct stats_worker {
 	uint64_t wall_ns; /* wall time since the worker started */
 	uint64_t rx_packets;
 	uint64_t tx_packets;
+	uint64_t af_xdp_rx_packets; /* frames received on its AF_XDP sockets (good ones: rx too) */
+	uint64_t af_xdp_tx_packets; /* of those, sent from an AF_XDP socket (also in tx_packets) */
+	bool af_xdp;		    /* the worker owns AF_XDP sockets (config af_xdp) */
+};
+
+/*
+ * The workers' AF_XDP sockets (config af_xdp), summed over the workers: their own counters
+ * (dp_counters xsk_*) and the kernel's (XDP_STATISTICS of every socket).
+ */
+struct stats_af_xdp {
+	uint64_t workers;	   /* gauge: workers owning AF_XDP sockets */
+	uint64_t rx_packets;	   /* frames received on them, bad_frames included */
+	uint64_t tx_packets;	   /* of those, sent from an AF_XDP socket */
+	uint64_t fallback_packets; /* of those, sent from the port's UDP socket instead */
+	uint64_t bad_frames;	   /* of those, no valid header or of a port now gone */
+	/* The kernel's counters: */
+	uint64_t kernel_rx_dropped;	 /* frames too big for a UMEM frame, or no fill buffer */
+	uint64_t kernel_rx_ring_full;	 /* the RX ring was full: the worker fell behind */
+	uint64_t kernel_fill_ring_empty; /* times the kernel found the fill ring empty */
+	uint64_t kernel_rx_invalid;	 /* invalid RX descriptors */
+	uint64_t kernel_tx_invalid;	 /* invalid TX descriptors the worker submitted */
 };
 
 /* The stats server's own counters; the server fills them, the provider leaves them zero. */
@@ -173,8 +194,9 @@ struct stats_global {
 
 	uint64_t packets[STATS_PATH__MAX];
 	uint64_t bytes[STATS_PATH__MAX];
-	uint64_t xdp_pass_packets; /* non-media UDP/IP the program passed to the stack */
-	uint64_t xdp_fib_no_neigh; /* forward packets handed to the kernel: neighbour unknown */
+	uint64_t xdp_pass_packets;  /* non-media UDP/IP the program passed to the stack */
+	uint64_t xdp_fib_no_neigh;  /* forward packets handed to the kernel: neighbour unknown */
+	uint64_t xdp_xsk_redirects; /* userspace packets redirected to a worker's AF_XDP socket */
 
 	uint64_t xdp_drops[STATS_XDP_DROP_MAX];
 	uint64_t userspace_drops[STATS_US_DROP__MAX];
@@ -187,6 +209,7 @@ struct stats_global {
 
 	unsigned n_workers;
 	struct stats_worker workers[STATS_MAX_WORKERS];
+	struct stats_af_xdp af_xdp;
 	struct stats_histogram userspace_processing; /* per packet, summed over workers */
 
 	/* RFC 3550 aggregates over the live RTP streams (stats_global_add_stream). */
@@ -280,7 +303,8 @@ void stats_sum_stream_percpu(const struct sluice_stream_stats *percpu, unsigned 
 
 /*
  * XDP's global counters into the snapshot: packets/bytes of xdp_forward, xdp's share of dropped,
- * xdp_drops, xdp_pass_packets, xdp_fib_no_neigh. Adds (so userspace shares can be added too).
+ * xdp_drops, xdp_pass_packets, xdp_fib_no_neigh, xdp_xsk_redirects. Adds (so userspace shares can
+ * be added too).
  */
 void stats_global_add_xdp(struct stats_global *g, const struct sluice_global_stats *sum);
 

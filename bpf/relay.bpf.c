@@ -379,11 +379,12 @@ enum peer_route {
 
 /*
  * The relayed packet leaves from the peer stream's key to the peer stream's latched remote: fills
- * fwd with those and fib with the FIB's answer for them.
+ * fwd with those and fib with the FIB's answer for them. grow: how much longer the packet may
+ * leave than it came (for the FIB's MTU check: more is FRAG_NEEDED, i.e. no route here).
  */
 static __always_inline enum peer_route route_to_peer(struct xdp_md *ctx, struct packet *pkt,
 						     struct forward_addrs *fwd,
-						     struct bpf_fib_lookup *fib)
+						     struct bpf_fib_lookup *fib, __u16 grow)
 {
 	struct sluice_stream_key peer_key = {};
 	struct sluice_stream *peer;
@@ -402,6 +403,7 @@ static __always_inline enum peer_route route_to_peer(struct xdp_md *ctx, struct 
 
 	if (forward_fib_params(ctx, pkt, fwd, fib) < 0)
 		return ROUTE_NO_ROUTE;
+	fib->tot_len += grow;
 	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
 		return ROUTE_NO_NEIGH;
@@ -418,7 +420,7 @@ static __always_inline int forward_packet(struct xdp_md *ctx, struct packet *pkt
 	struct bpf_fib_lookup fib = {};
 	struct forward_addrs fwd;
 
-	switch (route_to_peer(ctx, pkt, &fwd, &fib)) {
+	switch (route_to_peer(ctx, pkt, &fwd, &fib, 0)) {
 	case ROUTE_OK:
 		break;
 	case ROUTE_PEER_UNKNOWN:
@@ -440,19 +442,21 @@ static __always_inline int forward_packet(struct xdp_md *ctx, struct packet *pkt
 	return bpf_redirect(fib.ifindex, 0);
 }
 
-/* The sluice_xsks index of a device's socket on a queue, or -1 when it has none. */
+/* The sluice_xsks index for a device's socket on a queue, or -1 when the device has no slot. */
 static __always_inline int xsk_index(__u32 ifindex, __u32 queue)
 {
 	__u32 *slot = bpf_map_lookup_elem(&sluice_xsk_ifslots, &ifindex);
-	__u32 index;
 
 	if (!slot || *slot >= SLUICE_XSK_MAX_IFACES || queue >= SLUICE_XSK_MAX_QUEUES)
 		return -1;
-	index = *slot * SLUICE_XSK_MAX_QUEUES + queue;
-	if (!bpf_map_lookup_elem(&sluice_xsks, &index))
-		return -1;
-	return (int)index;
+	return (int)(*slot * SLUICE_XSK_MAX_QUEUES + queue);
 }
+
+/*
+ * What SRTP/SRTCP protect may add to a packet the worker relays: an auth tag (up to 16 octets),
+ * an MKI (up to 4) and the SRTCP E flag and index (4).
+ */
+#define SRTP_MAX_GROWTH 24
 
 /*
  * A packet for the daemon: to its worker's AF_XDP socket when the worker owns this queue and the
@@ -468,19 +472,28 @@ static __always_inline int userspace_packet(struct xdp_md *ctx, struct packet *p
 	struct forward_addrs fwd;
 	__u32 queue = ctx->rx_queue_index;
 	void *data, *data_end;
-	int index;
+	int index, egress, action;
 
 	pkt->verdict = SLUICE_V_USERSPACE;
+	/* The worker parses untagged Ethernet only; a VLAN's packets take the UDP socket. */
+	if ((void *)(pkt->eth + 1) > (void *)(long)ctx->data_end ||
+	    (pkt->eth->h_proto != bpf_htons(ETH_P_IP) && pkt->eth->h_proto != bpf_htons(ETH_P_IPV6)))
+		return XDP_PASS;
 	xp = bpf_map_lookup_elem(&sluice_xsk_ports, &pkt->key);
 	if (!xp || xp->worker != queue)
 		return XDP_PASS;
 	index = xsk_index(ctx->ingress_ifindex, queue);
 	if (index < 0)
 		return XDP_PASS;
-	if (route_to_peer(ctx, pkt, &fwd, &fib) != ROUTE_OK)
+	if (route_to_peer(ctx, pkt, &fwd, &fib, SRTP_MAX_GROWTH) != ROUTE_OK)
 		return XDP_PASS;
 	/* The worker sends from its socket on the egress device, on the same queue. */
-	if (xsk_index(fib.ifindex, queue) < 0)
+	egress = xsk_index(fib.ifindex, queue);
+	if (egress < 0 || !bpf_map_lookup_elem(&sluice_xsks, &egress))
+		return XDP_PASS;
+	/* Decided before the packet changes: no socket on this queue (now) means the UDP path. */
+	action = bpf_redirect_map(&sluice_xsks, (__u32)index, XDP_PASS);
+	if (action != XDP_REDIRECT)
 		return XDP_PASS;
 
 	if (bpf_xdp_adjust_head(ctx, -(int)sizeof(*hdr)))
@@ -505,7 +518,7 @@ static __always_inline int userspace_packet(struct xdp_md *ctx, struct packet *p
 	pkt->xsk = 1;
 	if (pkt->global)
 		pkt->global->xsk_redirects++;
-	return bpf_redirect_map(&sluice_xsks, (__u32)index, 0);
+	return action;
 }
 
 static __always_inline int relay_packet(struct xdp_md *ctx, struct packet *pkt)

@@ -15,6 +15,15 @@
  *                                                             neighbour entry (NO_NEIGH)
  * 203.0.113.0/24 and 2001:db8:9::/64 have no route.
  *
+ * a0 and b0 have two queues, each with a copy-mode AF_XDP socket bound to it, for the fixtures of
+ * the AF_XDP path (userspace_packet()): a fixture names the device slots (sluice_xsk_ifslots),
+ * which of those sockets are in sluice_xsks and the streams' worker ports (sluice_xsk_ports); the
+ * rx queue is the test run's rx_queue_index. A redirect's expected output is the struct
+ * sluice_xsk_hdr XDP prepends, spelled byte by byte, followed by the frame. Every run puts 32
+ * bytes of poisoned XDP metadata before the frame (test_run's own headroom is zeroed): a header
+ * pushed in front of the frame lands on them (the metadata moves ahead of it), so its last 32
+ * bytes, padding included, are poison unless the program writes them.
+ *
  * Fixtures run in order; one marked "continues" keeps the maps of the one before (latching and
  * RTP sequence tests), every other one starts from empty stream maps. Exit 77: not root, or no BPF.
  */
@@ -31,11 +40,14 @@
 #include <sched.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <sys/mman.h>
 #include <cmocka.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_ether.h>
+#include <linux/if_xdp.h>
+#include <xdp/xsk.h>
 
 #include <sluice/relay.h>
 #include "relay.skel.h"
@@ -128,6 +140,40 @@ struct stream_spec {
 
 #define MAX_STREAMS 4
 
+/* ---- AF_XDP state of a fixture ---- */
+
+/* Queues of a0 and b0; each has an AF_XDP socket bound to it (worker q owns queue q). */
+#define NQUEUES 2
+
+/* A device's sluice_xsk_ifslots entry, and which of its sockets are in sluice_xsks. */
+struct xsk_dev_spec {
+	const char *dev; /* NULL ends the list */
+	uint32_t slot;
+	uint8_t queues; /* bit q: its queue-q socket at slot * SLUICE_XSK_MAX_QUEUES + q */
+};
+
+/* A stream's sluice_xsk_ports entry. */
+struct xsk_port_spec {
+	const char *addr; /* NULL ends the list */
+	uint16_t port;
+	uint32_t id;	 /* sluice_xsk_port.port: the port handle on its worker */
+	uint32_t worker; /* = the queue its sockets are on */
+};
+
+struct xsk_spec {
+	struct xsk_dev_spec devs[3];
+	struct xsk_port_spec ports[2];
+};
+
+/* The struct sluice_xsk_hdr a redirected frame must carry, field by field. */
+struct xsk_hdr_spec {
+	uint32_t port;	    /* the stream's port handle */
+	const char *egress; /* device whose ifindex it names */
+	uint8_t dmac[6], smac[6];
+	const char *daddr;
+	uint16_t dport;
+};
+
 struct fixture {
 	const char *description;
 	bool continues;				 /* keep the previous fixture's maps */
@@ -139,6 +185,11 @@ struct fixture {
 	int verdict;		    /* enum sluice_verdict counted */
 	int drop;		    /* enum sluice_drop_reason counted with SLUICE_V_DROP */
 	bool no_neigh;		    /* fib_no_neigh counted */
+	const struct xsk_spec *xsk; /* AF_XDP maps; NULL: empty (ignored with continues) */
+	uint32_t rx_queue;	    /* rx_queue_index of the run */
+	/* Redirected to an AF_XDP socket (xsk_redirects counted): this header, then `out` or the
+	 * input unchanged. */
+	const struct xsk_hdr_spec *xsk_hdr;
 	void (*check)(const struct fixture *f);
 };
 
@@ -208,7 +259,34 @@ struct fixture {
 
 static struct relay_bpf *skel;
 static int prog_fd, streams_fd, stats_fd, rtp_fd, global_fd;
+static int xsks_fd, xsk_ifslots_fd, xsk_ports_fd;
 static int ncpus;
+
+/* One copy-mode AF_XDP socket per device queue, each with its own UMEM, all frames on its fill
+ * ring (a live run's redirect lands in its RX ring). */
+#define XSK_FRAMES     8
+#define XSK_FRAME_SIZE XSK_UMEM__DEFAULT_FRAME_SIZE
+
+struct test_xsk {
+	void *area;
+	struct xsk_umem *umem;
+	struct xsk_socket *socket;
+	struct xsk_ring_prod fill;
+	struct xsk_ring_cons comp, rx;
+};
+
+static const char *const xsk_devs[] = {"a0", "b0"};
+#define NXSK_DEVS (sizeof(xsk_devs) / sizeof(xsk_devs[0]))
+static struct test_xsk xsks[NXSK_DEVS][NQUEUES];
+static bool xsk_available; /* all sockets made; else the fixtures that need them are skipped */
+
+/* sluice_xsks indices written by the current fixture (an XSKMAP cannot be walked for entries). */
+static uint32_t xsk_indices[NXSK_DEVS * NQUEUES];
+static size_t n_xsk_indices;
+
+/* XDP metadata before every input frame: poison, so unwritten headroom is not zero. */
+#define META_LEN  32
+#define META_BYTE 0xa5
 
 static const uint8_t arp_request[28] = {0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01};
 
@@ -395,6 +473,50 @@ finish:
 	return n;
 }
 
+/*
+ * struct sluice_xsk_hdr as bytes, offsets spelled out rather than taken from the struct:
+ * magic, port and ifindex as host-order words (the worker reads them so), next hop and source
+ * MAC, the destination (IPv4-mapped for IPv4), its port in network order, 6 zero bytes.
+ */
+#define XSK_HDR_LEN 48
+_Static_assert(sizeof(struct sluice_xsk_hdr) == XSK_HDR_LEN &&
+		   offsetof(struct sluice_xsk_hdr, dmac) == 12 &&
+		   offsetof(struct sluice_xsk_hdr, daddr) == 24 &&
+		   offsetof(struct sluice_xsk_hdr, dport) == 40,
+	       "the layout spelled out below");
+
+static void make_key(const char *addr, uint16_t port, struct sluice_stream_key *key);
+
+static size_t build_xsk_hdr(const struct xsk_hdr_spec *h, uint8_t *out)
+{
+	uint32_t magic = 0x534c5843 /* "SLXC" */, ifindex = if_nametoindex(h->egress);
+	struct sluice_stream_key daddr;
+
+	assert_int_not_equal(ifindex, 0);
+	make_key(h->daddr, h->dport, &daddr);
+	memset(out, 0, XSK_HDR_LEN);
+	memcpy(out, &magic, 4);
+	memcpy(out + 4, &h->port, 4);
+	memcpy(out + 8, &ifindex, 4);
+	memcpy(out + 12, h->dmac, 6);
+	memcpy(out + 18, h->smac, 6);
+	memcpy(out + 24, daddr.addr, 16);
+	put16(out + 40, h->dport);
+	return XSK_HDR_LEN;
+}
+
+/* What the run must output: the header (for a redirect to AF_XDP), then the frame. */
+static size_t build_expected(const struct fixture *f, const uint8_t *in, size_t in_len,
+			     uint8_t *want, size_t size)
+{
+	size_t n = f->xsk_hdr ? build_xsk_hdr(f->xsk_hdr, want) : 0;
+
+	if (f->out)
+		return n + build_packet(f->out, want + n, size - n);
+	memcpy(want + n, in, in_len);
+	return n + in_len;
+}
+
 /* ---- maps ---- */
 
 static void make_key(const char *addr, uint16_t port, struct sluice_stream_key *key)
@@ -461,6 +583,54 @@ static void setup_streams(const struct fixture *f)
 	free(stats);
 }
 
+static struct test_xsk *find_xsk(const char *dev, uint32_t queue)
+{
+	for (size_t d = 0; d < NXSK_DEVS; d++)
+		if (strcmp(xsk_devs[d], dev) == 0 && queue < NQUEUES)
+			return &xsks[d][queue];
+	fail_msg("no AF_XDP socket on %s queue %u", dev, queue);
+	return NULL;
+}
+
+/* The AF_XDP maps as the fixture describes them (all empty without a description). */
+static void setup_xsk(const struct fixture *f)
+{
+	clear_map(xsk_ifslots_fd, sizeof(uint32_t));
+	clear_map(xsk_ports_fd, sizeof(struct sluice_stream_key));
+	for (size_t i = 0; i < n_xsk_indices; i++)
+		assert_int_equal(bpf_map_delete_elem(xsks_fd, &xsk_indices[i]), 0);
+	n_xsk_indices = 0;
+	if (!f->xsk)
+		return;
+
+	for (int i = 0; i < 3 && f->xsk->devs[i].dev; i++) {
+		const struct xsk_dev_spec *d = &f->xsk->devs[i];
+		uint32_t ifindex = if_nametoindex(d->dev);
+
+		assert_int_not_equal(ifindex, 0);
+		assert_int_equal(
+		    bpf_map_update_elem(xsk_ifslots_fd, &ifindex, &d->slot, BPF_NOEXIST), 0);
+		for (uint32_t q = 0; q < NQUEUES; q++) {
+			uint32_t index = d->slot * SLUICE_XSK_MAX_QUEUES + q;
+			int fd;
+
+			if (!(d->queues & 1u << q))
+				continue;
+			fd = xsk_socket__fd(find_xsk(d->dev, q)->socket);
+			assert_int_equal(bpf_map_update_elem(xsks_fd, &index, &fd, BPF_ANY), 0);
+			xsk_indices[n_xsk_indices++] = index;
+		}
+	}
+	for (int i = 0; i < 2 && f->xsk->ports[i].addr; i++) {
+		const struct xsk_port_spec *p = &f->xsk->ports[i];
+		struct sluice_xsk_port v = {.port = p->id, .worker = p->worker};
+		struct sluice_stream_key key;
+
+		make_key(p->addr, p->port, &key);
+		assert_int_equal(bpf_map_update_elem(xsk_ports_fd, &key, &v, BPF_NOEXIST), 0);
+	}
+}
+
 /* The per-CPU counters summed; false if there is no entry. */
 static bool read_stream_stats(const struct sluice_stream_key *key, struct sluice_stream_stats *sum)
 {
@@ -498,6 +668,7 @@ static void read_global_stats(struct sluice_global_stats *sum)
 		for (int r = 0; r < SLUICE_DROP_MAX; r++)
 			sum->drops[r] += v[c].drops[r];
 		sum->fib_no_neigh += v[c].fib_no_neigh;
+		sum->xsk_redirects += v[c].xsk_redirects;
 	}
 	free(v);
 }
@@ -584,7 +755,8 @@ static void assert_checksums_valid(const uint8_t *pkt, size_t len)
 static void run_fixture(void **state)
 {
 	const struct fixture *f = *state;
-	uint8_t in[1600], want[1600], out[1600];
+	uint8_t in[1600], want[1600], data_in[META_LEN + 1600], out[META_LEN + 1600];
+	uint8_t meta[META_LEN];
 	size_t in_len, want_len;
 	struct sluice_global_stats g0, g1;
 	struct sluice_stream_stats s0, s1;
@@ -594,14 +766,18 @@ static void run_fixture(void **state)
 	int drop = f->verdict == SLUICE_V_DROP ? f->drop : SLUICE_DROP_NONE;
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 
-	if (!f->continues)
+	if ((f->xsk || f->xsk_hdr) && !xsk_available)
+		skip();
+	if (!f->continues) {
 		setup_streams(f);
+		setup_xsk(f);
+	}
 
 	in_len = build_packet(&f->in, in, sizeof(in));
-	if (f->out)
-		want_len = build_packet(f->out, want, sizeof(want));
-	else
-		memcpy(want, in, want_len = in_len);
+	want_len = build_expected(f, in, in_len, want, sizeof(want));
+	memset(meta, META_BYTE, sizeof(meta));
+	memcpy(data_in, meta, META_LEN);
+	memcpy(data_in + META_LEN, in, in_len);
 
 	if (f->in.family) {
 		make_key(f->in.dst, f->in.dport, &dst_key);
@@ -610,11 +786,13 @@ static void run_fixture(void **state)
 	read_global_stats(&g0);
 
 	memset(&md, 0, sizeof(md));
-	md.data_end = in_len;
+	md.data = META_LEN;
+	md.data_end = META_LEN + in_len;
 	md.ingress_ifindex = if_nametoindex(f->ingress ? f->ingress : "a0");
+	md.rx_queue_index = f->rx_queue;
 	assert_int_not_equal(md.ingress_ifindex, 0);
-	opts.data_in = in;
-	opts.data_size_in = in_len;
+	opts.data_in = data_in;
+	opts.data_size_in = META_LEN + in_len;
 	opts.data_out = out;
 	opts.data_size_out = sizeof(out);
 	opts.ctx_in = &md;
@@ -624,9 +802,13 @@ static void run_fixture(void **state)
 	if ((int)opts.retval != f->action)
 		fail_msg("XDP action %s, expected %s", action_name(opts.retval),
 			 action_name(f->action));
-	assert_bytes_equal(out, opts.data_size_out, want, want_len);
-	if (f->action == XDP_TX || f->action == XDP_REDIRECT)
-		assert_checksums_valid(out, opts.data_size_out);
+	/* The output starts at the metadata, which the program leaves alone. */
+	assert_true(opts.data_size_out >= META_LEN);
+	assert_memory_equal(out, meta, META_LEN);
+	assert_bytes_equal(out + META_LEN, opts.data_size_out - META_LEN, want, want_len);
+	/* A rewritten frame leaves with valid checksums; a frame for AF_XDP is the input as is. */
+	if ((f->action == XDP_TX || f->action == XDP_REDIRECT) && !f->xsk_hdr)
+		assert_checksums_valid(out + META_LEN, opts.data_size_out - META_LEN);
 
 	/* Exactly one verdict, one drop reason (for drops) and nothing else. */
 	read_global_stats(&g1);
@@ -649,6 +831,10 @@ static void run_fixture(void **state)
 				 (unsigned long long)want_drops);
 	}
 	assert_int_equal(g1.fib_no_neigh - g0.fib_no_neigh, f->no_neigh ? 1 : 0);
+	if (g1.xsk_redirects - g0.xsk_redirects != (f->xsk_hdr ? 1u : 0u))
+		fail_msg("xsk_redirects counted %llu times, expected %d",
+			 (unsigned long long)(g1.xsk_redirects - g0.xsk_redirects),
+			 f->xsk_hdr ? 1 : 0);
 
 	/* The destination stream's own counters, when it has an entry. */
 	if (have_stats) {
@@ -806,6 +992,59 @@ static void check_rtp_untouched(const struct fixture *f)
 	assert_int_equal(q.received, 0);
 }
 
+/*
+ * The fixture's packet once more as a live frame (BPF_F_TEST_XDP_LIVE_FRAMES): now the kernel
+ * carries the redirect out, so the frame must arrive, header and all, in the RX ring of the
+ * socket the program named (the ingress device's socket on the rx queue) and in no other. Live
+ * runs always see rx queue 0 (their frames come from test_run's own rxq, registered as queue 0 of
+ * the ingress device), so only queue-0 fixtures use this.
+ */
+static void check_xsk_delivered(const struct fixture *f)
+{
+	const char *ingress = f->ingress ? f->ingress : "a0";
+	uint8_t in[1600], want[1600];
+	size_t in_len, want_len;
+	struct xdp_md md;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .repeat = 1);
+
+	assert_int_equal(f->rx_queue, 0);
+	in_len = build_packet(&f->in, in, sizeof(in));
+	want_len = build_expected(f, in, in_len, want, sizeof(want));
+	memset(&md, 0, sizeof(md));
+	md.data_end = in_len;
+	md.ingress_ifindex = if_nametoindex(ingress);
+	opts.data_in = in;
+	opts.data_size_in = in_len;
+	opts.ctx_in = &md;
+	opts.ctx_size_in = sizeof(md);
+	assert_int_equal(bpf_prog_test_run_opts(prog_fd, &opts), 0);
+
+	for (size_t d = 0; d < NXSK_DEVS; d++) {
+		for (uint32_t q = 0; q < NQUEUES; q++) {
+			struct test_xsk *x = &xsks[d][q];
+			bool target = strcmp(xsk_devs[d], ingress) == 0 && q == 0;
+			uint32_t idx = 0, fill_idx = 0, n;
+			const struct xdp_desc *desc;
+
+			n = xsk_ring_cons__peek(&x->rx, XSK_FRAMES, &idx);
+			if (n != (target ? 1u : 0u))
+				fail_msg("%u frames in the RX ring of %s queue %u, expected %d", n,
+					 xsk_devs[d], q, target ? 1 : 0);
+			if (n == 0)
+				continue;
+			desc = xsk_ring_cons__rx_desc(&x->rx, idx);
+			assert_bytes_equal(xsk_umem__get_data(x->area, desc->addr), desc->len, want,
+					   want_len);
+			/* The frame back on the fill ring, for the next delivery. */
+			assert_int_equal(xsk_ring_prod__reserve(&x->fill, 1, &fill_idx), 1);
+			*xsk_ring_prod__fill_addr(&x->fill, fill_idx) =
+			    desc->addr - desc->addr % XSK_FRAME_SIZE;
+			xsk_ring_prod__submit(&x->fill, 1);
+			xsk_ring_cons__release(&x->rx, n);
+		}
+	}
+}
+
 /* ---- the fixtures ---- */
 
 /* An unlatched internal RTP stream (user space), strict or not. */
@@ -826,6 +1065,138 @@ static void check_rtp_untouched(const struct fixture *f)
 			.peer_port = 30010, .clock_rate = (clock_rate_)                            \
 		}                                                                                  \
 	}
+
+/* An SRTP session (both legs USERSPACE): internal leg as IN4/IN6, gateway leg latched to remote. */
+#define SRTP4(gw_remote)                                                                           \
+	{                                                                                          \
+		IN4(SLUICE_KIND_RTP, SLUICE_ACT_USERSPACE, 30000, 30010),                          \
+		{                                                                                  \
+			.addr = "198.18.2.1", .port = 30010, .kind = SLUICE_KIND_RTP,              \
+			.action = SLUICE_ACT_USERSPACE, .flags = LATCHED_STRICT,                   \
+			.remote = (gw_remote), .remote_port = 6000, .peer = "198.18.1.1",          \
+			.peer_port = 30000                                                         \
+		}                                                                                  \
+	}
+#define SRTP6(gw_remote)                                                                           \
+	{                                                                                          \
+		IN6(SLUICE_KIND_RTP, SLUICE_ACT_USERSPACE),                                        \
+		{                                                                                  \
+			.addr = "2001:db8:2::1", .port = 30110, .kind = SLUICE_KIND_RTP,           \
+			.action = SLUICE_ACT_USERSPACE, .flags = LATCHED_STRICT,                   \
+			.remote = (gw_remote), .remote_port = 6000, .peer = "2001:db8:1::1",       \
+			.peer_port = 30100                                                         \
+		}                                                                                  \
+	}
+
+/*
+ * AF_XDP maps. Worker w's sockets are on queue w of every device; a0 has slot 1 and b0 slot 2,
+ * so a socket sits at index 64 + q or 128 + q, and a wrong index is an empty entry.
+ */
+#define XSK_PORT_ID 0x5107 /* the stream's port handle on its worker */
+#define XSK_A0(queues_)                                                                            \
+	{                                                                                          \
+		.dev = "a0", .slot = 1, .queues = (queues_)                                        \
+	}
+#define XSK_B0(queues_)                                                                            \
+	{                                                                                          \
+		.dev = "b0", .slot = 2, .queues = (queues_)                                        \
+	}
+#define XSK_ALL_QUEUES 0x3
+#define XSK_PORT(addr_, port_, worker_)                                                            \
+	{                                                                                          \
+		.addr = (addr_), .port = (port_), .id = XSK_PORT_ID, .worker = (worker_)           \
+	}
+
+/* Everything in place for the internal IPv4 RTP stream on worker 1 / on worker 0. */
+static const struct xsk_spec xsk_in4 = {
+    .devs = {XSK_A0(XSK_ALL_QUEUES), XSK_B0(XSK_ALL_QUEUES)},
+    .ports = {XSK_PORT("198.18.1.1", 30000, 1)},
+};
+static const struct xsk_spec xsk_in4_worker0 = {
+    .devs = {XSK_A0(XSK_ALL_QUEUES), XSK_B0(XSK_ALL_QUEUES)},
+    .ports = {XSK_PORT("198.18.1.1", 30000, 0)},
+};
+static const struct xsk_spec xsk_in6 = {
+    .devs = {XSK_A0(XSK_ALL_QUEUES), XSK_B0(XSK_ALL_QUEUES)},
+    .ports = {XSK_PORT("2001:db8:1::1", 30100, 1)},
+};
+static const struct xsk_spec xsk_in6_worker0 = {
+    .devs = {XSK_A0(XSK_ALL_QUEUES), XSK_B0(XSK_ALL_QUEUES)},
+    .ports = {XSK_PORT("2001:db8:1::1", 30100, 0)},
+};
+/* The gateway leg's stream (packets arriving on b0). */
+static const struct xsk_spec xsk_gw4 = {
+    .devs = {XSK_A0(XSK_ALL_QUEUES), XSK_B0(XSK_ALL_QUEUES)},
+    .ports = {XSK_PORT("198.18.2.1", 30010, 1)},
+};
+/* One precondition missing each. */
+static const struct xsk_spec xsk_no_port = {
+    .devs = {XSK_A0(XSK_ALL_QUEUES), XSK_B0(XSK_ALL_QUEUES)},
+};
+static const struct xsk_spec xsk_ingress_no_slot = {
+    .devs = {XSK_B0(XSK_ALL_QUEUES)},
+    .ports = {XSK_PORT("198.18.1.1", 30000, 1)},
+};
+static const struct xsk_spec xsk_ingress_no_socket = {
+    .devs = {XSK_A0(0x1 /* queue 0 only */), XSK_B0(XSK_ALL_QUEUES)},
+    .ports = {XSK_PORT("198.18.1.1", 30000, 1)},
+};
+static const struct xsk_spec xsk_egress_no_slot = {
+    .devs = {XSK_A0(XSK_ALL_QUEUES)},
+    .ports = {XSK_PORT("198.18.1.1", 30000, 1)},
+};
+static const struct xsk_spec xsk_egress_no_socket = {
+    .devs = {XSK_A0(XSK_ALL_QUEUES), XSK_B0(0x1 /* queue 0 only */)},
+    .ports = {XSK_PORT("198.18.1.1", 30000, 1)},
+};
+/*
+ * a0's slot is out of range: 0x04000001 * 64 wraps (32 bits) to 64, slot 1's index, where b0's
+ * sockets are; an index computed without the range check would find them.
+ */
+static const struct xsk_spec xsk_ingress_slot_wraps = {
+    .devs = {{.dev = "a0", .slot = 0x04000001, .queues = 0},
+	     {.dev = "b0", .slot = 1, .queues = XSK_ALL_QUEUES}},
+    .ports = {XSK_PORT("198.18.1.1", 30000, 1)},
+};
+
+/* The headers XDP must prepend: the peer stream's remote, as the FIB answers for it. */
+static const struct xsk_hdr_spec xsk_hdr_gw4 = {
+    .port = XSK_PORT_ID,
+    .egress = "b0",
+    .dmac = MAC_GW,
+    .smac = MAC_B0,
+    .daddr = "198.18.2.2",
+    .dport = 6000,
+};
+static const struct xsk_hdr_spec xsk_hdr_gw6 = {
+    .port = XSK_PORT_ID,
+    .egress = "b0",
+    .dmac = MAC_GW,
+    .smac = MAC_B0,
+    .daddr = "2001:db8:2::2",
+    .dport = 6000,
+};
+static const struct xsk_hdr_spec xsk_hdr_local4 = {
+    .port = XSK_PORT_ID,
+    .egress = "a0",
+    .dmac = MAC_LOCAL,
+    .smac = MAC_A0,
+    .daddr = "198.18.1.3",
+    .dport = 6000,
+};
+static const struct xsk_hdr_spec xsk_hdr_caller4 = {
+    .port = XSK_PORT_ID,
+    .egress = "a0",
+    .dmac = MAC_CALLER,
+    .smac = MAC_A0,
+    .daddr = "198.18.1.2",
+    .dport = 5000,
+};
+
+/* A packet from the gateway to the gateway leg's stream, arriving on b0. */
+#define FROM_GW4                                                                                   \
+	.family = 4, .src = "198.18.2.2", .dst = "198.18.2.1", .sport = 6000, .dport = 30010,      \
+	.smac = MAC_GW, .dmac = MAC_B0
 
 static const struct fixture fixtures[] = {
     /* -- PASS: not media -- */
@@ -1288,6 +1659,299 @@ static const struct fixture fixtures[] = {
 	.action = XDP_PASS,
 	.verdict = SLUICE_V_USERSPACE,
     },
+    /* -- USERSPACE to the worker's AF_XDP socket -- */
+    {
+	.description = "AF_XDP: IPv4 SRTP leg to the worker's socket, header for the gateway",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 160)},
+	.action = XDP_REDIRECT,
+	.verdict = SLUICE_V_USERSPACE,
+	.xsk_hdr = &xsk_hdr_gw4,
+    },
+    {
+	.description = "AF_XDP: IPv6 SRTP leg to the worker's socket, header for the gateway",
+	.streams = SRTP6("2001:db8:2::2"),
+	.xsk = &xsk_in6,
+	.rx_queue = 1,
+	.in = {TO_IN6, .pl = RTP(2, 320)},
+	.action = XDP_REDIRECT,
+	.verdict = SLUICE_V_USERSPACE,
+	.xsk_hdr = &xsk_hdr_gw6,
+    },
+    {
+	.description = "AF_XDP: from the gateway side, header for the caller on a0",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_gw4,
+	.ingress = "b0",
+	.rx_queue = 1,
+	.in = {FROM_GW4, .pl = RTP(9, 90)},
+	.action = XDP_REDIRECT,
+	.verdict = SLUICE_V_USERSPACE,
+	.xsk_hdr = &xsk_hdr_caller4,
+    },
+    {
+	.description = "AF_XDP: the relayed packet leaves by the ingress device",
+	.streams = SRTP4("198.18.1.3"),
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(3, 480)},
+	.action = XDP_REDIRECT,
+	.verdict = SLUICE_V_USERSPACE,
+	.xsk_hdr = &xsk_hdr_local4,
+    },
+    {
+	.description = "AF_XDP: an unlatched stream latches, then redirects",
+	.streams = {{.addr = "198.18.1.1",
+		     .port = 30000,
+		     .kind = SLUICE_KIND_RTP,
+		     .action = SLUICE_ACT_USERSPACE,
+		     .flags = SLUICE_F_STRICT_SOURCE,
+		     .peer = "198.18.2.1",
+		     .peer_port = 30010},
+		    GW4(SLUICE_KIND_RTP, 30010, 30000, "198.18.2.2")},
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(4, 640)},
+	.action = XDP_REDIRECT,
+	.verdict = SLUICE_V_USERSPACE,
+	.xsk_hdr = &xsk_hdr_gw4,
+	.check = check_latched_caller,
+    },
+    {
+	.description = "AF_XDP: IPv4 on queue 0, delivered live to a0's queue-0 socket",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_in4_worker0,
+	.in = {TO_IN4, .pl = RTP(5, 800)},
+	.action = XDP_REDIRECT,
+	.verdict = SLUICE_V_USERSPACE,
+	.xsk_hdr = &xsk_hdr_gw4,
+	.check = check_xsk_delivered,
+    },
+    {
+	.description = "AF_XDP: IPv6 on queue 0, delivered live to a0's queue-0 socket",
+	.streams = SRTP6("2001:db8:2::2"),
+	.xsk = &xsk_in6_worker0,
+	.in = {TO_IN6, .pl = RTP(6, 960)},
+	.action = XDP_REDIRECT,
+	.verdict = SLUICE_V_USERSPACE,
+	.xsk_hdr = &xsk_hdr_gw6,
+	.check = check_xsk_delivered,
+    },
+    {
+	.description = "AF_XDP: a 1400-byte payload still fits the egress MTU once protected",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = {.type = PL_RTP, .seq = 7, .body = 1400}},
+	.action = XDP_REDIRECT,
+	.verdict = SLUICE_V_USERSPACE,
+	.xsk_hdr = &xsk_hdr_gw4,
+    },
+    /* -- USERSPACE stays XDP_PASS unless every AF_XDP precondition holds -- */
+    {
+	.description = "AF_XDP: VLAN-tagged SRTP leg (the worker takes untagged frames): PASS",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .vlan = 7, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: over the egress MTU once protected (1450-byte payload + 24): PASS",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = {.type = PL_RTP, .seq = 8, .body = 1450}},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: stream without a sluice_xsk_ports entry: PASS",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_no_port,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: worker 1's stream arriving on queue 0: PASS",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_in4,
+	.rx_queue = 0,
+	.in = {TO_IN4, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: worker 0's stream arriving on queue 1: PASS",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_in4_worker0,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: ingress device without a slot: PASS",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_ingress_no_slot,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: ingress slot without a socket on the queue: PASS",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_ingress_no_socket,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: ingress slot out of range (its index would wrap): PASS",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_ingress_slot_wraps,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: peer stream missing: PASS",
+	.streams = {IN4(SLUICE_KIND_RTP, SLUICE_ACT_USERSPACE, 30000, 30010)},
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: peer stream not latched: PASS",
+	.streams = {IN4(SLUICE_KIND_RTP, SLUICE_ACT_USERSPACE, 30000, 30010),
+		    {.addr = "198.18.2.1",
+		     .port = 30010,
+		     .kind = SLUICE_KIND_RTP,
+		     .action = SLUICE_ACT_USERSPACE,
+		     .flags = SLUICE_F_STRICT_SOURCE,
+		     .peer = "198.18.1.1",
+		     .peer_port = 30000}},
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: no neighbour entry for the peer's remote (NO_NEIGH): PASS",
+	.streams = SRTP4("198.18.2.9"),
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: IPv6, no neighbour entry for the peer's remote: PASS",
+	.streams = SRTP6("2001:db8:2::9"),
+	.xsk = &xsk_in6,
+	.rx_queue = 1,
+	.in = {TO_IN6, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: no route to the peer's remote: PASS",
+	.streams = SRTP4("203.0.113.9"),
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: peer's remote of the other family: PASS",
+	.streams = SRTP4("2001:db8:2::2"),
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: egress device without a slot: PASS",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_egress_no_slot,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: egress slot without a socket on the queue: PASS",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_egress_no_socket,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+    },
+    {
+	.description = "AF_XDP: strict source, another sender: SRC_NOT_LATCHED, no redirect",
+	.streams = SRTP4("198.18.2.2"),
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .sport = 5002, .pl = RTP(1, 0)},
+	.action = XDP_DROP,
+	.verdict = SLUICE_V_DROP,
+	.drop = SLUICE_DROP_SRC_NOT_LATCHED,
+    },
+    /* -- FORWARD streams ignore the AF_XDP maps -- */
+    {
+	.description = "AF_XDP maps set: an IPv4 FORWARD stream still forwards: REDIRECT",
+	.streams = SESSION4_RTP("198.18.2.2"),
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 160)},
+	.action = XDP_REDIRECT,
+	.verdict = SLUICE_V_FORWARD,
+	.out = &(struct pkt_spec){FWD4("198.18.2.2", MAC_B0, MAC_GW), .pl = RTP(1, 160)},
+    },
+    {
+	.description = "AF_XDP maps set: an IPv4 FORWARD stream still forwards: TX",
+	.streams = SESSION4_RTP("198.18.1.3"),
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(1, 160)},
+	.action = XDP_TX,
+	.verdict = SLUICE_V_FORWARD,
+	.out = &(struct pkt_spec){FWD4("198.18.1.3", MAC_A0, MAC_LOCAL), .pl = RTP(1, 160)},
+    },
+    {
+	.description = "AF_XDP maps set: an IPv6 FORWARD stream still forwards: REDIRECT",
+	.streams = SESSION6_RTP("2001:db8:2::2"),
+	.xsk = &xsk_in6,
+	.rx_queue = 1,
+	.in = {TO_IN6, .pl = RTP(2, 320)},
+	.action = XDP_REDIRECT,
+	.verdict = SLUICE_V_FORWARD,
+	.out = &(struct pkt_spec){FWD6("2001:db8:2::2", MAC_B0, MAC_GW), .pl = RTP(2, 320)},
+    },
+    {
+	.description = "AF_XDP maps set: FORWARD without a neighbour entry: PASS, fib_no_neigh",
+	.streams = SESSION4_RTP("198.18.2.9"),
+	.xsk = &xsk_in4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .pl = RTP(8, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+	.no_neigh = true,
+    },
     /* -- latching -- */
     {
 	.description = "latching: invalid first packet does not latch",
@@ -1444,8 +2108,11 @@ static const struct fixture fixtures[] = {
 
 static const char *const netns_setup[] = {
     "ip link set lo up",
-    "ip link add a0 address 02:00:00:00:0a:00 type veth peer name a1",
-    "ip link add b0 address 02:00:00:00:0b:00 type veth peer name b1",
+    /* Two queues each: AF_XDP sockets of workers 0 and 1. */
+    "ip link add a0 numtxqueues 2 numrxqueues 2 address 02:00:00:00:0a:00 type veth"
+    " peer name a1 numtxqueues 2 numrxqueues 2",
+    "ip link add b0 numtxqueues 2 numrxqueues 2 address 02:00:00:00:0b:00 type veth"
+    " peer name b1 numtxqueues 2 numrxqueues 2",
     "ip link set a0 up",
     "ip link set a1 up",
     "ip link set b0 up",
@@ -1529,7 +2196,91 @@ static int load_program(void)
 	stats_fd = bpf_map__fd(skel->maps.sluice_stream_stats);
 	rtp_fd = bpf_map__fd(skel->maps.sluice_stream_rtp);
 	global_fd = bpf_map__fd(skel->maps.sluice_global_stats);
+	xsks_fd = bpf_map__fd(skel->maps.sluice_xsks);
+	xsk_ifslots_fd = bpf_map__fd(skel->maps.sluice_xsk_ifslots);
+	xsk_ports_fd = bpf_map__fd(skel->maps.sluice_xsk_ports);
 	return 0;
+}
+
+/*
+ * A copy-mode AF_XDP socket bound to a device queue: its own UMEM, an RX ring, every frame on the
+ * fill ring. No XDP program is attached (test runs need none), and libxdp is told not to load
+ * its own. Returns 0 or a negative errno.
+ */
+static int create_xsk(struct test_xsk *x, const char *dev, uint32_t queue)
+{
+	const struct xsk_umem_config umem_cfg = {
+	    .fill_size = XSK_FRAMES,
+	    .comp_size = XSK_FRAMES,
+	    .frame_size = XSK_FRAME_SIZE,
+	};
+	const struct xsk_socket_config cfg = {
+	    .rx_size = XSK_FRAMES,
+	    .libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+	    .bind_flags = XDP_COPY,
+	};
+	size_t size = (size_t)XSK_FRAMES * XSK_FRAME_SIZE;
+	uint32_t idx = 0;
+	int r;
+
+	x->area = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (x->area == MAP_FAILED) {
+		x->area = NULL;
+		return -errno;
+	}
+	r = xsk_umem__create(&x->umem, x->area, size, &x->fill, &x->comp, &umem_cfg);
+	if (r < 0) {
+		x->umem = NULL;
+		return r;
+	}
+	r = xsk_socket__create(&x->socket, dev, queue, x->umem, &x->rx, NULL, &cfg);
+	if (r < 0) {
+		x->socket = NULL;
+		return r;
+	}
+	if (xsk_ring_prod__reserve(&x->fill, XSK_FRAMES, &idx) != XSK_FRAMES)
+		return -ENOSPC;
+	for (uint32_t i = 0; i < XSK_FRAMES; i++)
+		*xsk_ring_prod__fill_addr(&x->fill, idx + i) = (uint64_t)i * XSK_FRAME_SIZE;
+	xsk_ring_prod__submit(&x->fill, XSK_FRAMES);
+	return 0;
+}
+
+static void destroy_xsks(void)
+{
+	for (size_t d = 0; d < NXSK_DEVS; d++) {
+		for (uint32_t q = 0; q < NQUEUES; q++) {
+			struct test_xsk *x = &xsks[d][q];
+
+			if (x->socket)
+				xsk_socket__delete(x->socket);
+			if (x->umem)
+				xsk_umem__delete(x->umem);
+			if (x->area)
+				munmap(x->area, (size_t)XSK_FRAMES * XSK_FRAME_SIZE);
+			memset(x, 0, sizeof(*x));
+		}
+	}
+}
+
+/* All sockets, or none (then the AF_XDP fixtures are skipped). */
+static void create_xsks(void)
+{
+	for (size_t d = 0; d < NXSK_DEVS; d++) {
+		for (uint32_t q = 0; q < NQUEUES; q++) {
+			int r = create_xsk(&xsks[d][q], xsk_devs[d], q);
+
+			if (r < 0) {
+				fprintf(stderr,
+					"No AF_XDP socket on %s queue %u (%s): skipping those "
+					"fixtures\n",
+					xsk_devs[d], q, strerror(-r));
+				destroy_xsks();
+				return;
+			}
+		}
+	}
+	xsk_available = true;
 }
 
 int main(void)
@@ -1557,6 +2308,7 @@ int main(void)
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0)
 		return EXIT_FAILURE;
+	create_xsks();
 
 	for (size_t i = 0; i < NFIXTURES; i++)
 		tests[i] = (struct CMUnitTest){
@@ -1565,6 +2317,8 @@ int main(void)
 		    .initial_state = (void *)&fixtures[i],
 		};
 	r = _cmocka_run_group_tests("bpf-fixtures", tests, NFIXTURES, NULL, NULL);
+	/* The sockets leave sluice_xsks as they close; the namespace goes with the process. */
 	relay_bpf__destroy(skel);
+	destroy_xsks();
 	return r;
 }

@@ -48,7 +48,13 @@
 /* Room for the skbs of copy-mode transmit in flight toward the peer device. */
 #define XSK_SNDBUF (4 << 20)
 
-_Static_assert(sizeof(struct sluice_xsk_hdr) % 4 == 0, "headers after it stay aligned");
+/*
+ * The IP header follows the 14-byte Ethernet header, 2 octets off its natural alignment (frames
+ * are 4-aligned and so is the 48-byte sluice_xsk_hdr): it is accessed through under-aligned types.
+ */
+typedef struct iphdr __attribute__((aligned(1))) iphdr_u;
+typedef struct ipv6hdr __attribute__((aligned(1))) ipv6hdr_u;
+_Static_assert(sizeof(struct sluice_xsk_hdr) % 4 == 0, "the Ethernet header stays 4-aligned");
 
 struct xsk_if {
 	struct xsk_socket *socket;
@@ -99,6 +105,9 @@ static void refill(struct dp_xsk *x)
 		for (unsigned k = 0; k < n; k++)
 			*xsk_ring_prod__fill_addr(&xi->fill, idx + k) = x->free[--x->n_free];
 		xsk_ring_prod__submit(&xi->fill, n);
+		/* Zero-copy drivers may wait to be told the fill ring has buffers again. */
+		if (xsk_ring_prod__needs_wakeup(&xi->fill))
+			(void)recvfrom(xi->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 	}
 }
 
@@ -401,7 +410,7 @@ static bool parse_frame(uint8_t *pkt, size_t len, struct frame_view *v)
 	v->eth = (struct ethhdr *)pkt;
 	v->l3 = pkt + ETH_HLEN;
 	if (v->eth->h_proto == htons(ETH_P_IP)) {
-		struct iphdr *ip = (struct iphdr *)v->l3;
+		iphdr_u *ip = (iphdr_u *)v->l3;
 
 		if (v->l3 + sizeof(*ip) > end || ip->ihl < 5 || v->l3 + ip->ihl * 4u > end)
 			return false;
@@ -411,7 +420,7 @@ static bool parse_frame(uint8_t *pkt, size_t len, struct frame_view *v)
 		memcpy(&v->src.in.sin_addr, &ip->saddr, 4);
 		v->src_len = sizeof(v->src.in);
 	} else if (v->eth->h_proto == htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = (struct ipv6hdr *)v->l3;
+		ipv6hdr_u *ip6 = (ipv6hdr_u *)v->l3;
 
 		if (v->l3 + sizeof(*ip6) > end)
 			return false;
@@ -446,7 +455,7 @@ static void rewrite_headers(struct frame_view *v, const struct sluice_xsk_hdr *h
 	v->udp->len = htons((uint16_t)udp_len);
 	v->udp->check = 0;
 	if (v->family == AF_INET) {
-		struct iphdr *ip = (struct iphdr *)v->l3;
+		iphdr_u *ip = (iphdr_u *)v->l3;
 
 		memcpy(&ip->saddr, from->local_addr + 12, 4);
 		memcpy(&ip->daddr, &tx->dst.in.sin_addr, 4);
@@ -458,7 +467,7 @@ static void rewrite_headers(struct frame_view *v, const struct sluice_xsk_hdr *h
 		v->udp->check = udp_csum((uint8_t *)&ip->saddr, (uint8_t *)&ip->daddr, 4,
 					 (uint8_t *)v->udp, udp_len);
 	} else {
-		struct ipv6hdr *ip6 = (struct ipv6hdr *)v->l3;
+		ipv6hdr_u *ip6 = (ipv6hdr_u *)v->l3;
 
 		memcpy(&ip6->saddr, from->local_addr, 16);
 		memcpy(&ip6->daddr, &tx->dst.in6.sin6_addr, 16);

@@ -183,6 +183,41 @@ static void print_nonzero(const char *title, const struct jv *obj)
 	printf("%s\n", any ? "" : " none");
 }
 
+/*
+ * One line on the workers' AF_XDP sockets: how many workers own them, what XDP redirected to them,
+ * packets received, sent from AF_XDP and sent over UDP instead, then the non-zero bad frames and
+ * kernel counters. Nothing from a daemon without the object.
+ */
+static void print_af_xdp(const struct jv *g, unsigned n_workers)
+{
+	const struct jv *x = jv_get(g, "af_xdp"), *kernel = jv_get(x, "kernel");
+	char a[32], b[32], c[32], d[32];
+	bool any = false;
+
+	if (!x || x->type != JV_OBJECT)
+		return;
+	if (jv_u64(x, "workers") == 0) {
+		printf("af_xdp: off (0 of %u workers)\n", n_workers);
+		return;
+	}
+	printf("af_xdp: %s of %u workers, xdp redirected %s, rx %s, tx %s, fallback %s",
+	       jv_text(x, "workers"), n_workers,
+	       human((double)jv_u64(g, "xdp_xsk_redirects"), a, sizeof(a)),
+	       human((double)jv_u64(x, "rx_packets"), b, sizeof(b)),
+	       human((double)jv_u64(x, "tx_packets"), c, sizeof(c)),
+	       human((double)jv_u64(x, "fallback_packets"), d, sizeof(d)));
+	if (jv_u64(x, "bad_frames"))
+		printf(", bad %s", human((double)jv_u64(x, "bad_frames"), a, sizeof(a)));
+	for (const struct jv *k = kernel ? kernel->child : NULL; k; k = k->next) {
+		if (k->type != JV_NUMBER || strcmp(k->text, "0") == 0)
+			continue;
+		printf("%s %s=%s", any ? "" : "; kernel:", k->key,
+		       human(strtod(k->text, NULL), a, sizeof(a)));
+		any = true;
+	}
+	printf("\n");
+}
+
 static void print_status(const struct jv *g)
 {
 	const struct jv *sessions = jv_get(g, "sessions"), *packets = jv_get(g, "packets");
@@ -208,11 +243,13 @@ static void print_status(const struct jv *g)
 	       expected ? 100.0 * lost / (double)expected : 0.0,
 	       ms(jv_double(rtp, "jitter_mean_seconds"), a, sizeof(a)),
 	       ms(jv_double(rtp, "jitter_max_seconds"), b, sizeof(b)));
-	for (const struct jv *w = workers ? workers->child : NULL; w; w = w->next)
+	unsigned n_workers = 0;
+	for (const struct jv *w = workers ? workers->child : NULL; w; w = w->next, n_workers++)
 		printf("worker %s: utilisation %s, rx %s, tx %s\n", jv_text(w, "worker"),
 		       jv_text(w, "utilization"),
 		       human((double)jv_u64(w, "rx_packets"), a, sizeof(a)),
 		       human((double)jv_u64(w, "tx_packets"), b, sizeof(b)));
+	print_af_xdp(g, n_workers);
 	print_hist(jv_get(g, "userspace_processing"));
 	printf("stats readers: %s connected, %s refused, %s slow\n", jv_text(server, "clients"),
 	       jv_text(server, "refused"), jv_text(server, "slow_disconnects"));

@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "session/session_maps.h"
+#include "stats/stats_snapshot.h"
 
 int session_maps_init(struct session_maps *ret, int streams_fd, int stats_fd, int rtp_fd,
 		      int global_fd)
@@ -122,7 +123,7 @@ int session_maps_read_stream(const struct session_maps *m, const struct sluice_s
 int session_maps_read_stats(const struct session_maps *m, const struct sluice_stream_key *key,
 			    struct sluice_stream_stats *ret)
 {
-	struct sluice_stream_stats *per_cpu, sum = {0};
+	struct sluice_stream_stats *per_cpu;
 	int r;
 
 	per_cpu = calloc(m->n_cpus, sizeof(*per_cpu));
@@ -131,15 +132,7 @@ int session_maps_read_stats(const struct session_maps *m, const struct sluice_st
 	r = bpf_map_lookup_elem(m->stats_fd, key, per_cpu);
 	if (r < 0)
 		goto free_per_cpu;
-	for (unsigned c = 0; c < m->n_cpus; c++) {
-		sum.packets += per_cpu[c].packets;
-		sum.bytes += per_cpu[c].bytes;
-		if (per_cpu[c].last_seen_ns > sum.last_seen_ns)
-			sum.last_seen_ns = per_cpu[c].last_seen_ns;
-		for (unsigned d = 0; d < SLUICE_DROP_MAX; d++)
-			sum.drops[d] += per_cpu[c].drops[d];
-	}
-	*ret = sum;
+	stats_sum_stream_percpu(per_cpu, m->n_cpus, ret);
 free_per_cpu:
 	free(per_cpu);
 	return r;
@@ -160,7 +153,7 @@ int session_maps_read_rtp(const struct session_maps *m, const struct sluice_stre
 
 int session_maps_read_global(const struct session_maps *m, struct sluice_global_stats *ret)
 {
-	struct sluice_global_stats *per_cpu, sum = {0};
+	struct sluice_global_stats *per_cpu;
 	__u32 zero = 0;
 	int r;
 
@@ -170,15 +163,7 @@ int session_maps_read_global(const struct session_maps *m, struct sluice_global_
 	r = bpf_map_lookup_elem(m->global_fd, &zero, per_cpu);
 	if (r < 0)
 		goto free_per_cpu;
-	/* Every field is a __u64 counter (asserted in stats_snapshot.c): sum them as an array. */
-	for (unsigned c = 0; c < m->n_cpus; c++) {
-		const __u64 *from = (const __u64 *)&per_cpu[c];
-		__u64 *to = (__u64 *)&sum;
-
-		for (size_t i = 0; i < sizeof(sum) / sizeof(__u64); i++)
-			to[i] += from[i];
-	}
-	*ret = sum;
+	stats_sum_global_percpu(per_cpu, m->n_cpus, ret);
 free_per_cpu:
 	free(per_cpu);
 	return r;

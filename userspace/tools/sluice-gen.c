@@ -14,12 +14,20 @@
  * independent one on every packet. Fault injection for hostile tests sends, for every Nth packet
  * (--every N), an altered copy just before the genuine packet (bit flips, wrong key, changed
  * SSRC, absurd CSRC count or extension length, truncation), and --replay resends genuine packets.
+ *
+ * Transit: the latency above runs from the stamped send time, so it includes how late the sender
+ * was. `sink --tap-iface DEV [--tap-netns NS]` also measures each packet's transit from kernel
+ * timestamps only: an AF_PACKET ring on the sender's interface (possibly in another network
+ * namespace) sees it leave, the sink's socket says when it arrived (SO_TIMESTAMPNS), both
+ * CLOCK_REALTIME. Packets are matched by SSRC and RTP sequence number, which a relay keeps and
+ * SRTP leaves in the clear, so they match across SRTP -> RTP and RTP -> SRTP.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,8 +37,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <arpa/inet.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -53,6 +67,14 @@
 #define GEN_BITMAP_MAX_BITS (1u << 27) /* per stream: 16 MiB; later packet numbers count as bad */
 #define LAT_FINE_US	    10000      /* 1 us buckets below 10 ms */
 #define LAT_COARSE_MS	    60000      /* then 1 ms buckets up to 60 s */
+#define TAP_SNAPLEN	    128	       /* Ethernet, IPv6, UDP and RTP headers fit */
+#define TAP_BLOCK_SIZE	    (1u << 20)
+#define TAP_BLOCK_NR	    32 /* a 32 MiB ring: ~150000 packets between two reads */
+#define TAP_FRAME_SIZE	    256
+#define TAP_RETIRE_MS	    4	       /* a block is handed over this long after its first packet */
+#define TAP_EVENT	    UINT32_MAX /* the tap's epoll data; stream indexes are below it */
+#define TRANSIT_MAX_PACKETS (1ull << 25) /* --streams x --expect with a tap: 16 bytes each */
+#define SINK_CONTROL_LEN    64		 /* room for one SCM_TIMESTAMPNS per received packet */
 
 static volatile sig_atomic_t stop_requested;
 /* --srtp-engine: libsrtp2 by default, an implementation independent of the relay's default. */
@@ -194,6 +216,8 @@ struct gen_options {
 	uint32_t reorder_window; /* send: reverse blocks of K packets around each sequence wrap */
 	bool precompute;	 /* send: build (and protect) every packet before the first send */
 	const char *latency_cdf; /* sink: write the latency distribution to this file */
+	const char *tap_iface; /* sink: the sender's interface, where the tap sees packets leave */
+	const char *tap_netns; /* ... in this network namespace (name in /run/netns, or a path) */
 };
 
 /* The unspecified address ("0.0.0.0" or "::") of family, with port. */
@@ -270,7 +294,7 @@ static void usage(FILE *f)
 	    "[--rtcp]\n"
 	    "                  [--echo] [--busy-poll] [--ready-file PATH] [--json]\n"
 	    "                  [--rx-srtp SUITE --rx-key B64] [--latency-cdf FILE]\n"
-	    "                  [--srtp-engine openssl|libsrtp]\n"
+	    "                  [--srtp-engine openssl|libsrtp] [--tap-iface DEV [--tap-netns NS]]\n"
 	    "send: --rate is the total over all streams, --count is per stream; stream i sends "
 	    "from\n"
 	    "  source port BASE+i*step (ephemeral without --src-port) to PORT+i*S. --rtcp sends "
@@ -311,7 +335,15 @@ static void usage(FILE *f)
 	    "every\n"
 	    "  stream has N packets (or after --timeout, default 10 s). SIGINT/SIGTERM stop and "
 	    "report.\n"
-	    "  --latency-cdf FILE writes \"microseconds cumulative-fraction\" lines.\n");
+	    "  --latency-cdf FILE writes \"microseconds cumulative-fraction\" lines.\n"
+	    "  --tap-iface DEV: transit from kernel timestamps, without the sender's lag: an\n"
+	    "  AF_PACKET tap on the sender's interface DEV (in network namespace NS, a name\n"
+	    "  in /run/netns or a path, with --tap-netns) takes the time each RTP packet\n"
+	    "  leaves, the sink's socket when it arrived (SO_TIMESTAMPNS); packets match\n"
+	    "  by SSRC and sequence number (kept by a relay, in the clear with SRTP). Reports\n"
+	    "  transit_p50/p99/max (us) and transit_matched (packets seen on both sides).\n"
+	    "  Needs --expect and --ssrc-base, RTP only, --streams x --expect up to 33554432;\n"
+	    "  the tap opens before --ready-file appears (start the sender after it).\n");
 }
 
 enum {
@@ -361,6 +393,8 @@ enum {
 	OPT_PRECOMPUTE,
 	OPT_LATENCY_CDF,
 	OPT_SRTP_ENGINE,
+	OPT_TAP_IFACE,
+	OPT_TAP_NETNS,
 	OPT_HELP,
 };
 
@@ -411,9 +445,42 @@ static const struct option long_options[] = {
     {"precompute", no_argument, NULL, OPT_PRECOMPUTE},
     {"latency-cdf", required_argument, NULL, OPT_LATENCY_CDF},
     {"srtp-engine", required_argument, NULL, OPT_SRTP_ENGINE},
+    {"tap-iface", required_argument, NULL, OPT_TAP_IFACE},
+    {"tap-netns", required_argument, NULL, OPT_TAP_NETNS},
     {"help", no_argument, NULL, OPT_HELP},
     {0},
 };
+
+/* Checks --tap-iface/--tap-netns against the rest; 0, or -EINVAL after printing what is wrong. */
+static int parse_tap_options(bool sending, const struct gen_options *o)
+{
+	const char *why = NULL;
+
+	if (!o->tap_iface && !o->tap_netns)
+		return 0;
+	if (sending)
+		why = "--tap-iface and --tap-netns are sink options";
+	else if (!o->tap_iface)
+		why = "--tap-netns needs --tap-iface";
+	else if (!o->count)
+		why = "--tap-iface needs --expect (timestamps are kept per packet number)";
+	else if (!o->have_ssrc_base)
+		why = "--tap-iface needs --ssrc-base (the tap tells streams apart by SSRC)";
+	else if (o->rtcp)
+		why = "--tap-iface needs RTP (packets are matched by sequence number)";
+	if (why) {
+		fprintf(stderr, "sluice-gen: %s\n", why);
+		return -EINVAL;
+	}
+	if ((uint64_t)o->streams * o->count > TRANSIT_MAX_PACKETS) {
+		fprintf(stderr,
+			"sluice-gen sink: --tap-iface keeps two timestamps per expected packet: "
+			"--streams x --expect = %" PRIu64 " is above the cap of %llu\n",
+			(uint64_t)o->streams * o->count, TRANSIT_MAX_PACKETS);
+		return -EINVAL;
+	}
+	return 0;
+}
 
 /* Returns 0, or -EINVAL after printing what is wrong. */
 static int parse_options(int argc, char **argv, bool sending, struct gen_options *o)
@@ -585,6 +652,16 @@ static int parse_options(int argc, char **argv, bool sending, struct gen_options
 			else
 				r = -EINVAL;
 			break;
+		case OPT_TAP_IFACE:
+			if (!*optarg || strlen(optarg) >= IF_NAMESIZE)
+				r = -EINVAL;
+			o->tap_iface = optarg;
+			break;
+		case OPT_TAP_NETNS:
+			if (!*optarg)
+				r = -EINVAL;
+			o->tap_netns = optarg;
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
@@ -666,7 +743,7 @@ static int parse_options(int argc, char **argv, bool sending, struct gen_options
 			return -EINVAL;
 		}
 	}
-	return 0;
+	return parse_tap_options(sending, o);
 }
 
 static int udp_socket_bound(const struct endpoint *ep, bool nonblocking)
@@ -1302,6 +1379,13 @@ struct sink_stream {
 	uint32_t min_pktno, max_pktno;
 	uint8_t *seen; /* bitmap of packet numbers */
 	size_t seen_bytes;
+	/* --tap-iface: kernel timestamps, CLOCK_REALTIME ns (0: none), --expect of each */
+	uint64_t *rx_ns;     /* the socket's receive timestamp, by packet number */
+	uint64_t *tap_tx_ns; /* departure seen by the tap, by sequence distance from tap_base_seq */
+	bool tap_started;
+	uint16_t tap_base_seq; /* of the first packet the tap saw */
+	uint16_t tap_last_seq; /* ... and of the last, at tap_last_distance */
+	int64_t tap_last_distance;
 };
 
 /* --latency-cdf: "upper bound in microseconds, fraction of samples at or below" per bucket used. */
@@ -1371,9 +1455,10 @@ static size_t check_header(const struct gen_options *o, const uint8_t *p, size_t
 	return GEN_RTP_HDR_LEN;
 }
 
-/* Verifies one packet and accounts it to stream `index`. */
+/* Verifies one packet and accounts it to stream `index`; rx_ns: its kernel receive time, or 0. */
 static void sink_account(const struct gen_options *o, struct sink_stream *streams, uint32_t index,
-			 const uint8_t *p, size_t len, uint64_t now, struct latency_hist *lat)
+			 const uint8_t *p, size_t len, uint64_t now, uint64_t rx_ns,
+			 struct latency_hist *lat)
 {
 	struct sink_stream *s = &streams[index];
 	size_t hdr = check_header(o, p, len), i;
@@ -1438,6 +1523,8 @@ static void sink_account(const struct gen_options *o, struct sink_stream *stream
 		return;
 	}
 	s->received++;
+	if (s->rx_ns && rx_ns && pktno < o->count)
+		s->rx_ns[pktno] = rx_ns;
 	if (pktno < s->max_pktno)
 		s->reordered++;
 	if (pktno > s->max_pktno)
@@ -1474,8 +1561,11 @@ static int sink_open_srtp(const struct gen_options *o, struct sink_stream *strea
 /* Sends a received batch back to where each packet came from (--echo). */
 static void sink_echo(int fd, struct mmsghdr *msgs, unsigned int n)
 {
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		msgs[i].msg_hdr.msg_iov->iov_len = msgs[i].msg_len;
+		msgs[i].msg_hdr.msg_control = NULL; /* the receive timestamps */
+		msgs[i].msg_hdr.msg_controllen = 0;
+	}
 	sendmmsg_all(fd, msgs, n);
 }
 
@@ -1502,17 +1592,296 @@ static uint64_t sink_lost(const struct gen_options *o, const struct sink_stream 
 	return expected > s->received ? expected - s->received : 0;
 }
 
+/* ---- transit: a tap on the sender's interface, the sink's receive timestamps ---- */
+
+/* --tap-iface: what the tap saw, and the transit times joined from it. */
+struct sink_transit {
+	struct latency_hist hist; /* receive - tap departure, per packet seen by both */
+	uint64_t tap_packets;	  /* packets of the sink's streams the tap saw leave */
+	uint64_t tap_drops;	  /* packets the kernel could not put into the full ring */
+};
+
+/* The AF_PACKET socket and its TPACKET_V3 ring. */
+struct sink_tap {
+	int fd;
+	uint8_t *ring;	/* TAP_BLOCK_NR blocks of TAP_BLOCK_SIZE */
+	uint32_t block; /* the next block to read */
+};
+
+/*
+ * The tap's socket filter: outgoing IPv4 or IPv6 UDP (no IPv6 extension headers), cut to
+ * TAP_SNAPLEN bytes; everything else stays out of the ring.
+ */
+static const struct sock_filter tap_filter[] = {
+    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 8),
+    BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12), /* EtherType */
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 2),
+    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, ETH_HLEN + 9), /* IPv4 protocol */
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 3, 4),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 3),
+    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, ETH_HLEN + 6), /* IPv6 next header */
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, TAP_SNAPLEN),
+    BPF_STMT(BPF_RET | BPF_K, 0),
+};
+
+/* The tap's socket on interface `iface` of the current network namespace, its ring mapped. */
+static int tap_socket_open(const char *iface, struct sink_tap *tap)
+{
+	struct sock_fprog prog = {.len = sizeof(tap_filter) / sizeof(tap_filter[0]),
+				  .filter = (struct sock_filter *)tap_filter};
+	struct tpacket_req3 req = {
+	    .tp_block_size = TAP_BLOCK_SIZE,
+	    .tp_block_nr = TAP_BLOCK_NR,
+	    .tp_frame_size = TAP_FRAME_SIZE,
+	    .tp_frame_nr = TAP_BLOCK_SIZE / TAP_FRAME_SIZE * TAP_BLOCK_NR,
+	    .tp_retire_blk_tov = TAP_RETIRE_MS,
+	};
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
+	int version = TPACKET_V3, r;
+	void *ring;
+	/* Protocol 0: nothing is queued until bind, after the filter and the ring are in place. */
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -errno;
+	sll.sll_ifindex = (int)if_nametoindex(iface);
+	if (sll.sll_ifindex == 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0)
+		goto fail;
+	ring = mmap(NULL, (size_t)TAP_BLOCK_SIZE * TAP_BLOCK_NR, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (ring == MAP_FAILED)
+		goto fail;
+	/* ETH_P_ALL: only taps of every protocol see what the interface sends. */
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		r = -errno;
+		munmap(ring, (size_t)TAP_BLOCK_SIZE * TAP_BLOCK_NR);
+		close(fd);
+		return r;
+	}
+	tap->fd = fd;
+	tap->ring = ring;
+	tap->block = 0;
+	return 0;
+fail:
+	r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Reads the kernel's drop count into transit, then closes the tap (not opened: no-op). */
+static void tap_close(struct sink_tap *tap, struct sink_transit *transit)
+{
+	struct tpacket_stats_v3 stats = {0};
+	socklen_t len = sizeof(stats);
+
+	if (tap->fd < 0)
+		return;
+	if (transit && getsockopt(tap->fd, SOL_PACKET, PACKET_STATISTICS, &stats, &len) == 0)
+		transit->tap_drops += stats.tp_drops;
+	munmap(tap->ring, (size_t)TAP_BLOCK_SIZE * TAP_BLOCK_NR);
+	close(tap->fd);
+	tap->fd = -1;
+}
+
+/*
+ * Opens the tap (--tap-iface, in --tap-netns when given: enters that namespace for the socket
+ * and returns to its own). 0, or negative errno after saying what failed.
+ */
+static int tap_open(const struct gen_options *o, struct sink_tap *tap)
+{
+	const char *what = "open the tap";
+	char path[PATH_MAX];
+	int self = -1, target = -1, r = 0;
+
+	if (o->tap_netns) {
+		snprintf(path, sizeof(path), "%s%s", strchr(o->tap_netns, '/') ? "" : "/run/netns/",
+			 o->tap_netns);
+		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		target = open(path, O_RDONLY | O_CLOEXEC);
+		if (self < 0 || target < 0 || setns(target, CLONE_NEWNET) < 0) {
+			r = -errno;
+			what = "enter the tap's network namespace";
+			goto out;
+		}
+	}
+	r = tap_socket_open(o->tap_iface, tap);
+	if (self >= 0 && setns(self, CLONE_NEWNET) < 0) {
+		/* Its sockets are bound, but the sink must not go on in another namespace. */
+		what = "return to the sink's network namespace";
+		if (r == 0)
+			tap_close(tap, NULL);
+		r = -errno;
+	}
+out:
+	if (r < 0)
+		fprintf(stderr, "sluice-gen sink: Failed to %s (%s%s%s): %s\n", what,
+			o->tap_netns ? o->tap_netns : "", o->tap_netns ? " " : "", o->tap_iface,
+			strerror(-r));
+	if (target >= 0)
+		close(target);
+	if (self >= 0)
+		close(self);
+	return r;
+}
+
+/*
+ * One frame from the tap: an RTP packet of one of the sink's streams (by SSRC) gets its
+ * departure time, at its sequence number's distance from the first one the tap saw (unwrapped
+ * across sequence number wraps; a relay keeps sequence numbers, SRTP leaves them in the clear).
+ */
+static void tap_record(const struct gen_options *o, struct sink_stream *streams,
+		       struct sink_transit *transit, const uint8_t *frame, size_t len, uint64_t ns)
+{
+	size_t rtp;
+	struct sink_stream *s;
+	uint32_t index;
+	uint16_t seq;
+	int64_t distance;
+
+	if (len < ETH_HLEN + 40)
+		return;
+	if (get_be16(frame + 12) == ETH_P_IP) {
+		/* Not a later fragment, and the whole IPv4 header before the UDP one. */
+		if (frame[ETH_HLEN + 9] != IPPROTO_UDP ||
+		    (get_be16(frame + ETH_HLEN + 6) & 0x1fff) || (frame[ETH_HLEN] & 0x0f) < 5)
+			return;
+		rtp = ETH_HLEN + (frame[ETH_HLEN] & 0x0fu) * 4 + 8;
+	} else if (get_be16(frame + 12) == ETH_P_IPV6 && frame[ETH_HLEN + 6] == IPPROTO_UDP) {
+		rtp = ETH_HLEN + 40 + 8;
+	} else {
+		return;
+	}
+	if (len < rtp + GEN_RTP_HDR_LEN || (frame[rtp] & 0xc0) != 0x80)
+		return;
+	index = get_be32(frame + rtp + 8) - o->ssrc_base;
+	if (index >= o->streams)
+		return;
+	transit->tap_packets++;
+	s = &streams[index];
+	seq = get_be16(frame + rtp + 2);
+	if (!s->tap_started) {
+		s->tap_started = true;
+		s->tap_base_seq = s->tap_last_seq = seq;
+		s->tap_last_distance = 0;
+	}
+	distance = s->tap_last_distance + (int16_t)(uint16_t)(seq - s->tap_last_seq);
+	s->tap_last_seq = seq;
+	s->tap_last_distance = distance;
+	if (distance >= 0 && (uint64_t)distance < o->count && !s->tap_tx_ns[distance])
+		s->tap_tx_ns[distance] = ns;
+}
+
+/* Reads every block the kernel has handed over, and gives them back. */
+static void tap_drain(const struct gen_options *o, struct sink_tap *tap,
+		      struct sink_stream *streams, struct sink_transit *transit)
+{
+	for (;;) {
+		struct tpacket_block_desc *block =
+		    (struct tpacket_block_desc *)(tap->ring + (size_t)tap->block * TAP_BLOCK_SIZE);
+		const uint8_t *at;
+
+		if (!(__atomic_load_n(&block->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
+		      TP_STATUS_USER))
+			break;
+		at = (const uint8_t *)block + block->hdr.bh1.offset_to_first_pkt;
+		for (uint32_t i = 0; i < block->hdr.bh1.num_pkts; i++) {
+			const struct tpacket3_hdr *h = (const struct tpacket3_hdr *)at;
+
+			tap_record(o, streams, transit, at + h->tp_mac, h->tp_snaplen,
+				   (uint64_t)h->tp_sec * 1000000000ull + h->tp_nsec);
+			at += h->tp_next_offset;
+		}
+		__atomic_store_n(&block->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		tap->block = (tap->block + 1) % TAP_BLOCK_NR;
+	}
+}
+
+/*
+ * After the last packet: the kernel hands over a partly filled block TAP_RETIRE_MS after its
+ * first packet; waits (bounded) for the last ones, then reads them.
+ */
+static void tap_drain_last(const struct gen_options *o, struct sink_tap *tap,
+			   struct sink_stream *streams, struct sink_transit *transit)
+{
+	uint64_t deadline = now_ns() + (3 * TAP_RETIRE_MS + 20) * 1000000ull;
+	struct pollfd pfd = {.fd = tap->fd, .events = POLLIN};
+
+	for (uint64_t t = now_ns(); t < deadline; t = now_ns()) {
+		tap_drain(o, tap, streams, transit);
+		poll(&pfd, 1, (int)((deadline - t) / 1000000 + 1));
+	}
+	tap_drain(o, tap, streams, transit);
+}
+
+/*
+ * --tap-iface: the timestamp arrays of every stream and SO_TIMESTAMPNS on its socket. 0, or
+ * negative errno (the arrays are freed with the stream).
+ */
+static int sink_transit_setup(const struct gen_options *o, struct sink_stream *streams)
+{
+	int one = 1;
+
+	for (uint32_t i = 0; i < o->streams; i++) {
+		streams[i].rx_ns = calloc(o->count, sizeof(uint64_t));
+		streams[i].tap_tx_ns = calloc(o->count, sizeof(uint64_t));
+		if (!streams[i].rx_ns || !streams[i].tap_tx_ns)
+			return -ENOMEM;
+		if (setsockopt(streams[i].fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * Joins the tap's departure times with the sink's arrival times: transit = arrival - departure
+ * for every packet seen on both sides. The first packet the tap saw of a stream is taken to be
+ * among its first 65536 (the tap opens before the sender starts): its packet number is then its
+ * sequence number minus that of packet 0, mod 65536.
+ */
+static void sink_transit_join(const struct gen_options *o, const struct sink_stream *streams,
+			      struct sink_transit *transit)
+{
+	for (uint32_t i = 0; i < o->streams; i++) {
+		const struct sink_stream *s = &streams[i];
+		uint64_t first;
+
+		if (!s->started || !s->tap_started)
+			continue;
+		first = (uint16_t)(s->tap_base_seq - s->seq_offset);
+		for (uint64_t pktno = first; pktno < o->count; pktno++) {
+			uint64_t tx = s->tap_tx_ns[pktno - first], rx = s->rx_ns[pktno];
+
+			/* Both CLOCK_REALTIME: a clock step in between counts as 0. */
+			if (tx && rx)
+				latency_add(&transit->hist, rx > tx ? rx - tx : 0);
+		}
+	}
+}
+
+/* The report; transit: with --tap-iface, else NULL. */
 static void sink_report(const struct gen_options *o, const struct sink_stream *streams,
-			const struct latency_hist *lat, double elapsed, double cpu, bool complete,
-			const char *prefix, const char *suffix)
+			const struct latency_hist *lat, const struct sink_transit *transit,
+			double elapsed, double cpu, bool complete, const char *prefix,
+			const char *suffix)
 {
 	uint64_t received = 0, lost = 0, dups = 0, reordered = 0, bad = 0, foreign = 0, srtp = 0;
 	double max_us = (double)lat->max_ns / 1000.0;
 	double p50 = fmin(latency_quantile(lat, 0.5), max_us),
 	       p99 = fmin(latency_quantile(lat, 0.99), max_us);
 	double mean = lat->count ? lat->sum_us / lat->count : 0;
+	double transit_max = 0, transit_p50 = 0, transit_p99 = 0;
 	uint32_t i;
 
+	if (transit) {
+		transit_max = (double)transit->hist.max_ns / 1000.0;
+		transit_p50 = fmin(latency_quantile(&transit->hist, 0.5), transit_max);
+		transit_p99 = fmin(latency_quantile(&transit->hist, 0.99), transit_max);
+	}
 	for (i = 0; i < o->streams; i++) {
 		received += streams[i].received;
 		lost += sink_lost(o, &streams[i]);
@@ -1534,6 +1903,13 @@ static void sink_report(const struct gen_options *o, const struct sink_stream *s
 		       "sink CPU %.3f s\n",
 		       prefix, o->busy_poll ? "busy-polling" : "blocking", p50, p99, max_us, mean,
 		       cpu);
+		if (transit)
+			printf(
+			    "%stransit (kernel timestamps, tap on %s): p50 %.0f us, p99 %.0f us, "
+			    "max %.1f us; %" PRIu64 " packets matched, the tap saw %" PRIu64
+			    ", dropped %" PRIu64 "\n",
+			    prefix, o->tap_iface, transit_p50, transit_p99, transit_max,
+			    transit->hist.count, transit->tap_packets, transit->tap_drops);
 		printf("%s", suffix);
 		fflush(stdout);
 		return;
@@ -1543,10 +1919,17 @@ static void sink_report(const struct gen_options *o, const struct sink_stream *s
 	       ",\"foreign\":%" PRIu64 ",\"srtp_errors\":%" PRIu64
 	       ",\"complete\":%s,\"elapsed_s\":%.6f,\"cpu_s\":%.6f,"
 	       "\"sink_mode\":\"%s\",\"kind\":\"%s\",\"latency_us\":{\"p50\":%.0f,\"p99\":%.0f,"
-	       "\"max\":%.1f,\"mean\":%.1f},\"per_stream\":[",
+	       "\"max\":%.1f,\"mean\":%.1f}",
 	       prefix, o->streams, received, lost, dups, reordered, bad, foreign, srtp,
 	       complete ? "true" : "false", elapsed, cpu, o->busy_poll ? "busy-poll" : "blocking",
 	       o->rtcp ? "rtcp" : "rtp", p50, p99, max_us, mean);
+	if (transit)
+		printf(",\"transit_p50\":%.0f,\"transit_p99\":%.0f,\"transit_max\":%.1f,"
+		       "\"transit_matched\":%" PRIu64 ",\"tap_packets\":%" PRIu64
+		       ",\"tap_drops\":%" PRIu64,
+		       transit_p50, transit_p99, transit_max, transit->hist.count,
+		       transit->tap_packets, transit->tap_drops);
+	printf(",\"per_stream\":[");
 	for (i = 0; i < o->streams; i++) {
 		const struct sink_stream *s = &streams[i];
 
@@ -1579,8 +1962,29 @@ static int sink_open_streams(const struct gen_options *o, struct sink_stream *st
 	return 0;
 }
 
+/* --tap-iface: timestamps on the sink's sockets, and the tap in the epoll set. */
+static int sink_open_tap(const struct gen_options *o, struct sink_stream *streams,
+			 struct sink_tap *tap, int epfd)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = TAP_EVENT};
+	int r = sink_transit_setup(o, streams);
+
+	if (r < 0) {
+		fprintf(stderr, "sluice-gen sink: Failed to set up receive timestamps: %s\n",
+			strerror(-r));
+		return r;
+	}
+	r = tap_open(o, tap);
+	if (r < 0)
+		return r;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, tap->fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
 struct sink_buffers {
 	uint8_t (*data)[GEN_BUF_SIZE + 1];
+	uint8_t (*control)[SINK_CONTROL_LEN]; /* --tap-iface: the receive timestamps */
 	struct sockaddr_storage *from;
 	struct iovec *iovs;
 	struct mmsghdr *msgs;
@@ -1590,10 +1994,11 @@ struct sink_buffers {
 static int sink_buffers_alloc(struct sink_buffers *b, uint32_t batch)
 {
 	b->data = malloc((size_t)batch * (GEN_BUF_SIZE + 1));
+	b->control = calloc(batch, SINK_CONTROL_LEN);
 	b->from = calloc(batch, sizeof(struct sockaddr_storage));
 	b->iovs = calloc(batch, sizeof(struct iovec));
 	b->msgs = calloc(batch, sizeof(struct mmsghdr));
-	return b->data && b->from && b->iovs && b->msgs ? 0 : -ENOMEM;
+	return b->data && b->control && b->from && b->iovs && b->msgs ? 0 : -ENOMEM;
 }
 
 static void sink_buffers_free(struct sink_buffers *b)
@@ -1601,6 +2006,7 @@ static void sink_buffers_free(struct sink_buffers *b)
 	free(b->msgs);
 	free(b->iovs);
 	free(b->from);
+	free(b->control);
 	free(b->data);
 }
 
@@ -1609,6 +2015,24 @@ static void sink_stream_release(struct sink_stream *s)
 {
 	sluice_srtp_ctx_free(s->srtp);
 	free(s->seen);
+	free(s->rx_ns);
+	free(s->tap_tx_ns);
+}
+
+/* The kernel's receive time of a message (SO_TIMESTAMPNS, CLOCK_REALTIME ns), or 0. */
+static uint64_t msg_rx_time_ns(struct msghdr *msg)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		struct timespec ts;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+		return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	}
+	return 0;
 }
 
 /* Drains one stream's socket; returns packets read. */
@@ -1629,6 +2053,10 @@ static uint64_t sink_drain(const struct gen_options *o, struct sink_stream *stre
 							     .msg_namelen = sizeof(b->from[i]),
 							     .msg_iov = &b->iovs[i],
 							     .msg_iovlen = 1};
+			if (streams[index].rx_ns) {
+				b->msgs[i].msg_hdr.msg_control = b->control[i];
+				b->msgs[i].msg_hdr.msg_controllen = SINK_CONTROL_LEN;
+			}
 		}
 		n = recvmmsg(streams[index].fd, b->msgs, o->batch, MSG_DONTWAIT, NULL);
 		if (n <= 0)
@@ -1640,7 +2068,8 @@ static uint64_t sink_drain(const struct gen_options *o, struct sink_stream *stre
 			if (streams[index].srtp &&
 			    !sink_unprotect(o, &streams[index], b->data[i], &len))
 				continue;
-			sink_account(o, streams, index, b->data[i], len, t, lat);
+			sink_account(o, streams, index, b->data[i], len, t,
+				     msg_rx_time_ns(&b->msgs[i].msg_hdr), lat);
 		}
 		if (o->echo)
 			sink_echo(streams[index].fd, b->msgs, (unsigned int)n);
@@ -1655,17 +2084,19 @@ static int run_sink(const struct gen_options *o)
 {
 	struct sink_stream *streams = calloc(o->streams, sizeof(*streams));
 	struct latency_hist *lat = calloc(1, sizeof(*lat));
+	struct sink_transit *transit = o->tap_iface ? calloc(1, sizeof(*transit)) : NULL;
+	struct sink_tap tap = {.fd = -1};
 	struct epoll_event events[64];
 	struct sink_buffers b;
 	int buffers_r = sink_buffers_alloc(&b, o->batch);
 	double limit = o->duration > 0 ? o->duration : (o->timeout > 0 ? o->timeout : 10.0);
 	double u0, s0, u1, s1, cpu0, cpu1;
-	uint64_t start, deadline;
+	uint64_t start, deadline, end;
 	bool complete = false;
 	int epfd = -1, r = 0;
 	uint32_t i;
 
-	if (!streams || !lat || buffers_r < 0) {
+	if (!streams || !lat || buffers_r < 0 || (o->tap_iface && !transit)) {
 		r = -ENOMEM;
 		goto out_free;
 	}
@@ -1679,6 +2110,8 @@ static int run_sink(const struct gen_options *o)
 	r = sink_open_streams(o, streams, epfd);
 	if (r == 0)
 		r = sink_open_srtp(o, streams);
+	if (r == 0 && o->tap_iface)
+		r = sink_open_tap(o, streams, &tap, epfd);
 	if (r < 0)
 		goto out_close;
 	touch_ready_file(o->ready_file);
@@ -1700,19 +2133,30 @@ static int run_sink(const struct gen_options *o)
 			r = -errno;
 			break;
 		}
-		for (int k = 0; k < n; k++)
-			sink_drain(o, streams, events[k].data.u32, &b, lat);
+		for (int k = 0; k < n; k++) {
+			if (events[k].data.u32 == TAP_EVENT)
+				tap_drain(o, &tap, streams, transit);
+			else
+				sink_drain(o, streams, events[k].data.u32, &b, lat);
+		}
 		if (n > 0 && sink_complete(o, streams)) {
 			complete = true;
 			break;
 		}
 	}
+	end = now_ns();
+	if (transit) {
+		tap_drain_last(o, &tap, streams, transit);
+		tap_close(&tap, transit);
+		sink_transit_join(o, streams, transit);
+	}
 	cpu1 = cpu_seconds(&u1, &s1);
-	sink_report(o, streams, lat, (double)(now_ns() - start) / 1e9, cpu1 - cpu0, complete, "",
-		    "\n");
+	sink_report(o, streams, lat, transit, (double)(end - start) / 1e9, cpu1 - cpu0, complete,
+		    "", "\n");
 	if (o->latency_cdf)
 		latency_write_cdf(lat, o->latency_cdf);
 out_close:
+	tap_close(&tap, NULL);
 	for (i = 0; i < o->streams; i++) {
 		if (streams[i].fd >= 0)
 			close(streams[i].fd);
@@ -1722,6 +2166,7 @@ out_close:
 		close(epfd);
 out_free:
 	sink_buffers_free(&b);
+	free(transit);
 	free(lat);
 	free(streams);
 	if (r < 0) {
@@ -1835,7 +2280,7 @@ static void send_report(const struct gen_options *o, uint64_t sent,
 		       sent, totals->errors, o->streams, elapsed, rate, o->rate, u + sy, u, sy,
 		       o->srtp ? ", SRTP" : "");
 	if (rx)
-		sink_report(&rx->opts, rx->streams, rx->lat, rx_elapsed, u + sy,
+		sink_report(&rx->opts, rx->streams, rx->lat, NULL, rx_elapsed, u + sy,
 			    sink_complete(&rx->opts, rx->streams),
 			    o->json ? ",\"rx\":" : "rx: ", o->json ? "}\n" : "");
 	else if (o->json)

@@ -26,6 +26,10 @@ br_sink_base=20000
 br_port_min=10000
 br_port_max=65535
 br_ng_port=2223
+# The generator's interface in the caller namespace (scripts/lib/rig.sh): the sink's tap watches
+# packets leave there (sluice-gen sink --tap-iface, the transit columns of br_trial).
+br_tap_iface=c0
+br_tap_max_packets=33554432 # the sink's cap on --streams x --expect with a tap
 # sluiced reserves RTP and RTCP on both legs by number across all its addresses: 4 ports per
 # session in [port_min, port_max]; its worker registers one file per socket, at most 65534.
 bench_max_sessions=$(((br_port_max - br_port_min + 1) / 4))
@@ -427,12 +431,19 @@ br_progress_done()
 #  24 25 send_lag_p50_us send_lag_p99_us (how late the generator sent against the stamped
 #        schedule: part of the sink's latency, the same in the baseline)
 #  26 sink_cpu_s (the sink process's CPU over its whole run)
+#  27 28 29 transit_p50_us transit_p99_us transit_max_us (kernel timestamps, CLOCK_REALTIME:
+#        the packet leaving the generator's c0, seen by the sink's AF_PACKET tap in the caller
+#        namespace, to the receive timestamp of the sink's socket (SO_TIMESTAMPNS, taken when
+#        g0 received it); without the generator's lag and the sink's queueing, unlike 14-16)
+#  30 transit_matched (packets with both timestamps; 0: the transit columns mean nothing)
+#  (27-30 are empty outside phase "load": no tap there)
 # and sets br_last_loss (percent).
 br_trial()
 {
 	local phase=$1 sc=$2 r=$3 n=$4 rep=$5 trate=$6 tdur=$7
 	local count sink_json gen_json sink_pid before after relay_before=0 relay_after=0 cg_before cg_after
 	local ksirq_before ksirq_after i gen_rc=0 sink_rc=0 ssrc cdf gen_pid received sent t0 lead_ns
+	local -a tap=()
 	br_trials=$((br_trials + 1))
 	count=$(awk -v r="$trate" -v d="$tdur" -v n="$n" 'BEGIN { c = int(r * d / n + 0.999); print (c < 1 ? 1 : c) }')
 	br_ssrc_seq=$((br_ssrc_seq + 1))
@@ -440,12 +451,19 @@ br_trial()
 	sink_json=$work/sink-$br_trials.json
 	gen_json=$work/gen-$br_trials.json
 	cdf=$work/cdf/$phase-$sc-$r-$n-$rep.txt
+	# Transit in the fixed-rate trials only (the tables show it from those): the tap costs the
+	# generator ~0.6 us a packet (measured: 200k pps, no relay, generator CPU +17%), which would
+	# lower the sender-bound knees. The sink keeps two timestamps per expected packet, up to a cap.
+	if [ "$phase" = load ] && [ $((n * count)) -le "$br_tap_max_packets" ]; then
+		tap=(--tap-netns "$RIG_CALLER" --tap-iface "$br_tap_iface")
+	fi
 	rm -f "$work/sink.ready"
 	# shellcheck disable=SC2046 # the SRTP options are words
 	rig_bg gw "$sink_json" taskset -c "$sink_cpu" "$br_gen" sink --bind "$RIG_GW_IP4" \
 		--port "$br_sink_base" --port-step 2 --streams "$n" --expect "$count" \
 		--timeout "$(awk -v d="$tdur" 'BEGIN { print d + 20 }')" --ssrc-base "$ssrc" \
-		--ready-file "$work/sink.ready" --latency-cdf "$cdf" --json $(br_sink_srtp "$sc" "$r")
+		--ready-file "$work/sink.ready" --latency-cdf "$cdf" "${tap[@]}" --json \
+		$(br_sink_srtp "$sc" "$r")
 	sink_pid=$RIG_BG_PID
 	if ! rig_wait_file "$work/sink.ready" 10; then
 		br_log "sink did not start"
@@ -505,7 +523,7 @@ br_trial()
 	fi
 	br_last_loss=$(awk -v s="$sent" -v r="$received" 'BEGIN { printf "%.3f", (s > 0 ? (s - r) / s * 100 : 100) }')
 	read -r wall nonidle steal <<<"$(bench_nonidle_seconds "$before" "$after" "$cpus")"
-	printf '%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n' \
+	printf '%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 		"$phase" "$sc" "$r" "$n" "$rep" "$trate" "$sent" "$received" "$wall" "$nonidle" "$steal" \
 		"$(awk -v a="$relay_after" -v b="$relay_before" 'BEGIN { printf "%.6f", a - b }')" \
 		"$(br_json_num "$gen_json" cpu_s)" "$(br_json_num "$sink_json" p50)" \
@@ -515,7 +533,10 @@ br_trial()
 		"$(br_json_num "$gen_json" elapsed_s)" "$(br_json_num "$sink_json" srtp_errors)" \
 		"$(br_json_num "$sink_json" bad)" "$cdf" "$br_trials" \
 		"$(br_json_num "$gen_json" precompute_late_s)" "$(br_json_num "$gen_json" p50)" \
-		"$(br_json_num "$gen_json" p99)" "$(br_json_num "$sink_json" cpu_s)" >>"$work/records.tsv"
+		"$(br_json_num "$gen_json" p99)" "$(br_json_num "$sink_json" cpu_s)" \
+		"$(br_json_num "$sink_json" transit_p50)" "$(br_json_num "$sink_json" transit_p99)" \
+		"$(br_json_num "$sink_json" transit_max)" "$(br_json_num "$sink_json" transit_matched)" \
+		>>"$work/records.tsv"
 	cp "$work/records.tsv" "$work/memory.tsv" "$br_keep/" 2>/dev/null || true
 	return 0
 }

@@ -18,7 +18,12 @@ import sys
 COLS = ["phase", "scenario", "relay", "sessions", "rep", "rate", "sent", "received", "wall_s",
         "nonidle_s", "steal_s", "relay_cpu_s", "gen_cpu_s", "p50_us", "p99_us", "max_us",
         "own_cpu_s", "gen_elapsed_s", "sink_srtp_errors", "sink_bad", "cdf", "trial", "precompute_late_s",
-        "lag_p50_us", "lag_p99_us"]
+        "lag_p50_us", "lag_p99_us", "sink_cpu_s", "transit_p50_us", "transit_p99_us", "transit_max_us",
+        "transit_matched"]
+# Records of older runs end earlier (before the generator lag, the sink CPU or the transit
+# columns): what they lack reads as unknown ("-").
+MIN_COLS = 22
+TRANSIT = ("transit_p50_us", "transit_p99_us", "transit_max_us")
 SCEN = {
     "fast": "RTP -> RTP (sluice: XDP fast path)",
     "srtp-rtp": "SRTP -> RTP (AES_CM_128_HMAC_SHA1_80 in)",
@@ -69,7 +74,7 @@ def load_records(path):
     recs = []
     for line in open(path):
         f = line.rstrip("\n").split("\t")
-        if len(f) < len(COLS) - 3:
+        if len(f) < MIN_COLS:
             continue
         r = dict(zip(COLS, f))
         for k in COLS:
@@ -77,6 +82,9 @@ def load_records(path):
                 r[k] = num(r.get(k))
         r["sessions"] = int(r["sessions"])
         r["rep"] = int(r["rep"])
+        if not r["transit_matched"]:
+            for k in TRANSIT:
+                r[k] = None  # no packet seen by both the tap and the sink
         recs.append(r)
     for r in recs:
         recv, sent = r["received"] or 0, r["sent"] or 0
@@ -96,7 +104,8 @@ def load_records(path):
     for r in recs:
         b = base.get((r["scenario"], r["sessions"], r["rep"]))
         for k, kk in (("nonidle_ns", "inc_ns"), ("own_ns", "own_inc_ns"), ("p50_us", "add_p50_us"),
-                      ("p99_us", "add_p99_us"), ("max_us", "add_max_us")):
+                      ("p99_us", "add_p99_us"), ("max_us", "add_max_us"),
+                      ("transit_p50_us", "add_transit_p50_us"), ("transit_p99_us", "add_transit_p99_us")):
             r[kk] = (r[k] - b[k] if b and r["phase"] == "load" and r[k] is not None and b[k] is not None
                      else None)
     return recs
@@ -284,7 +293,8 @@ def main():
                 c = {k: mmm([r[k] for r in rs]) for k in (
                     "pps", "loss_pct", "nonidle_ns", "inc_ns", "own_ns", "own_inc_ns", "relay_ns", "gen_cpu_pct",
                     "p50_us", "p99_us", "max_us", "add_p50_us", "add_p99_us", "add_max_us", "lag_p50_us",
-                    "lag_p99_us")}
+                    "lag_p99_us", "transit_p50_us", "transit_p99_us", "transit_max_us", "add_transit_p50_us",
+                    "add_transit_p99_us")}
                 c["reps"] = len(rs)
                 c["sink_srtp_errors"] = sum(r["sink_srtp_errors"] or 0 for r in rs)
                 c["sink_bad"] = sum(r["sink_bad"] or 0 for r in rs)
@@ -337,7 +347,13 @@ def main():
                "(generator, sink, relay, with the softirq work in their context) + ksoftirqd, and its increment; "
                "relay process = utime + stime of all its threads per packet; latency = one-way generator -> sink "
                "(same CLOCK_MONOTONIC; the stamp is the scheduled send time, so it includes how late the "
-               "generator sent: generator lag, shown, medians), added = minus the baseline's. "
+               "generator sent: generator lag, shown, medians), added = minus the baseline's; transit = from "
+               "kernel timestamps only, per packet: the sink's AF_PACKET tap sees it leave the generator's "
+               "interface (c0), the sink's socket says when it arrived (SO_TIMESTAMPNS, taken when g0 received "
+               "it), matched by SSRC and sequence number; without the generator's lag and the sink's own "
+               "queueing, so added transit (minus the baseline's) is what the relay adds; 1 µs buckets; the tap runs "
+               "in the fixed-rate trials only and costs the generator ~0.6 µs, the sink ~0.1 µs a packet, in "
+               "every row alike. "
                "Knee = delivered packets/s of the highest rate with < %s%% loss in a bounded search (doubling "
                "from the fixed rate, %s s trials, then bisecting; repetition 1 only); \"(s)\" marks a knee set by "
                "the sending core, not by loss: the generator could not send faster than this (on veth its core "
@@ -349,8 +365,9 @@ def main():
         out.append("")
         out.append("| sessions | relay | delivered pkt/s | loss % | knee pkt/s | machine non-idle ns/pkt | increment ns/pkt "
                    "| run's own ns/pkt | its increment ns/pkt | relay process ns/pkt | generator CPU % "
-                   "| latency p50 / p99 / max µs | added p50 / p99 µs | generator lag p50 / p99 µs |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+                   "| latency p50 / p99 / max µs | added p50 / p99 µs | generator lag p50 / p99 µs "
+                   "| transit p50 / p99 µs (kernel timestamps) | added transit p50 / p99 µs |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for n in sessions:
             for relay in relays:
                 c = cells.get((sc, n, relay))
@@ -371,11 +388,21 @@ def main():
                 lag = "-"
                 if c["lag_p50_us"] and c["lag_p99_us"]:
                     lag = "%.0f / %.0f" % (c["lag_p50_us"]["median"], c["lag_p99_us"]["median"])
-                out.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                # Like latency and added: medians only over several repetitions, the increments with ranges.
+                transit = "-"
+                if c["transit_p50_us"] and c["transit_p99_us"]:
+                    transit = "%s / %s" % (fmt(c["transit_p50_us"]), fmt(c["transit_p99_us"]))
+                    if c["reps"] > 1:
+                        transit = "%.0f / %.0f" % (c["transit_p50_us"]["median"], c["transit_p99_us"]["median"])
+                add_transit = "-"
+                if not isb and c["add_transit_p50_us"] and c["add_transit_p99_us"]:
+                    add_transit = "%s / %s" % (fmt(c["add_transit_p50_us"]), fmt(c["add_transit_p99_us"]))
+                out.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                     n, LABEL.get(relay, relay), fmt(c["pps"]), fmt(c["loss_pct"], 2), ks, fmt(c["nonidle_ns"]),
                     "0 (reference)" if isb else fmt(c["inc_ns"]), fmt(c["own_ns"]),
                     "0 (reference)" if isb else fmt(c["own_inc_ns"]), fmt(c["relay_ns"]), fmt(c["gen_cpu_pct"], 1),
-                    lat, "-" if isb else "%s / %s" % (fmt(c["add_p50_us"]), fmt(c["add_p99_us"])), lag))
+                    lat, "-" if isb else "%s / %s" % (fmt(c["add_p50_us"]), fmt(c["add_p99_us"])), lag,
+                    transit, add_transit))
         out.append("")
     if mem:
         out.append("Memory per session (after adding all sessions, before traffic): sluice = memlock of its BPF "

@@ -3,7 +3,8 @@
 # The SRTP legs over AF_XDP (af_xdp = auto|yes|no): XDP hands a USERSPACE stream's packet to the
 # worker's AF_XDP socket when the way out is known, the worker relays the rewritten frame on the
 # egress device's socket. The rig's veths have one queue, so only worker 0 can have sockets.
-#   1. workers = 1, af_xdp = yes: an SRTP caller (AES_CM_128_HMAC_SHA1_80) <-> plain gateway
+#   1. workers = 1, af_xdp = yes, worker_priority = 10 (the worker thread, and only it, runs
+#      SCHED_FIFO at priority 10): an SRTP caller (AES_CM_128_HMAC_SHA1_80) <-> plain gateway
 #      session over IPv4 and over IPv6, RTP and RTCP both ways, one with rtcp-mux and one with
 #      AEAD_AES_128_GCM (another tag length: the packet grows and shrinks by other amounts). Every
 #      far end verifies every payload byte (sluice-gen, libsrtp2); every packet went through the
@@ -146,9 +147,14 @@ check "refused: XDP left on ri/rg" \
 check "refused: pins left under $RIG_PIN_PATH" "$(find "$RIG_PIN_PATH" -mindepth 1 2>/dev/null | wc -l)" 0
 check "refused: admin socket left" "$([ -e "$NET_SOCK" ] && echo yes || echo no)" no
 
-net_log "1. workers = 1, af_xdp = yes"
-net_write_config "$RIG_TMP/sluiced.conf" port_min=30000 port_max=30999 workers=1 af_xdp=yes
+net_log "1. workers = 1, af_xdp = yes, worker_priority = 10"
+net_write_config "$RIG_TMP/sluiced.conf" port_min=30000 port_max=30999 workers=1 af_xdp=yes \
+	worker_priority=10
 net_start_daemon "$RIG_TMP/sluiced.conf"
+# Field 41 of a thread's stat is its policy (1: SCHED_FIFO), 40 its real-time priority.
+check "worker_priority: threads running SCHED_FIFO at 10" \
+	"$(cat /proc/"$NET_DAEMON_PID"/task/*/stat | awk '{ sub(/^.*\) /, ""); print $39 "/" $38 }' |
+		grep -c '^1/10$' || true)" 1
 s0=$(xsk_stats)
 check "af_xdp.workers" "$(kv_of "$s0" af_xdp.workers)" 1
 

@@ -203,6 +203,15 @@ static void test_srtp_keys(void **state)
 	expect_error("srtp_engine = gnutls\n",
 		     "test.conf:1: bad srtp_engine: expected 'openssl' or 'libsrtp'");
 	expect_error("workers = 0\n", "test.conf:1: bad workers: expected 'auto' or 1..256");
+	assert_int_equal(c.worker_priority, 0);
+	assert_int_equal(parse_text("worker_priority = 99\n", &c, error, sizeof(error)), 0);
+	assert_int_equal(c.worker_priority, 99);
+	expect_error("worker_priority = 100\n",
+		     "test.conf:1: bad worker_priority: expected 0 (normal scheduling) or a "
+		     "SCHED_FIFO priority 1..99");
+	expect_error("worker_priority = -1\n",
+		     "test.conf:1: bad worker_priority: expected 0 (normal scheduling) or a "
+		     "SCHED_FIFO priority 1..99");
 }
 
 static void test_stats_keys(void **state)

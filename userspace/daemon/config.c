@@ -261,6 +261,17 @@ static const char *set_workers(struct sluice_config *config, const char *value)
 	return NULL;
 }
 
+static const char *set_worker_priority(struct sluice_config *config, const char *value)
+{
+	unsigned long v;
+
+	if (parse_uint(value, 0, 99, &v) < 0)
+		return "bad worker_priority: expected 0 (normal scheduling) or a SCHED_FIFO "
+		       "priority 1..99";
+	config->worker_priority = (unsigned)v;
+	return NULL;
+}
+
 static const char *const af_xdp_names[] = {"auto", "yes", "no"};
 
 const char *config_af_xdp_name(unsigned v)
@@ -414,6 +425,7 @@ static const struct config_key config_keys[] = {
     {.name = "srtp_engine", .set = set_srtp_engine},
     {.name = "workers", .set = set_workers},
     {.name = "af_xdp", .set = set_af_xdp},
+    {.name = "worker_priority", .set = set_worker_priority},
     {.name = "interfaces", .set = set_interfaces},
     {.name = "xdp_mode", .set = set_xdp_mode},
     {.name = "port_min", .set = set_port_min},
@@ -551,8 +563,8 @@ int config_parse(FILE *f, const char *filename, struct sluice_config *ret, char 
 		const char *reason = stats_socket_default(&config);
 
 		if (reason)
-			return fail(ret_error, error_len, filename, key_line(seen_line, "admin_socket"),
-				    "%s", reason);
+			return fail(ret_error, error_len, filename,
+				    key_line(seen_line, "admin_socket"), "%s", reason);
 	}
 	if (config.port_min > config.port_max) {
 		unsigned lmin = key_line(seen_line, "port_min"),

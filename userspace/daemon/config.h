@@ -75,11 +75,12 @@ struct sluice_config {
 	enum log_level log_level;
 	enum encryption_level encryption_level;
 	enum gateway_srtp_mode gateway_srtp_mode;
-	bool gateway_tls;     /* the trunk's signalling is TLS with a trusted certificate */
-	unsigned srtp_engine; /* enum sluice_srtp_engine */
-	unsigned workers;     /* io_uring workers; 0: one per CPU */
-	unsigned af_xdp;      /* enum config_af_xdp */
-	struct config_ng ng;  /* control plane: ng_*, fips, internal/gateway_address */
+	bool gateway_tls;	  /* the trunk's signalling is TLS with a trusted certificate */
+	unsigned srtp_engine;	  /* enum sluice_srtp_engine */
+	unsigned workers;	  /* io_uring workers; 0: one per CPU */
+	unsigned af_xdp;	  /* enum config_af_xdp */
+	unsigned worker_priority; /* 1..99: the workers run SCHED_FIFO at it; 0: normal policy */
+	struct config_ng ng;	  /* control plane: ng_*, fips, internal/gateway_address */
 
 	/* The stats socket and /metrics (docs/stats.md). */
 	char stats_socket[CONFIG_SOCKET_PATH_MAX]; /* "": none; default stats.sock beside admin */

@@ -183,7 +183,8 @@ static int enable_worker_xsk(struct daemon *d, const struct loader_xsk_maps *map
 
 		if (bpf_map_update_elem(maps->xsks_fd, &key, &fds[i], BPF_ANY) < 0) {
 			r = -errno;
-			snprintf(error, len, "cannot enter the AF_XDP socket of %s in sluice_xsks: %s",
+			snprintf(error, len,
+				 "cannot enter the AF_XDP socket of %s in sluice_xsks: %s",
 				 d->ifnames[i], strerror(-r));
 			return r;
 		}
@@ -218,7 +219,8 @@ static int setup_xsk(struct daemon *d)
 		__u32 ifindex = if_nametoindex(d->ifnames[i]), slot = i;
 
 		snprintf(opts.ifname[i], sizeof(opts.ifname[i]), "%s", d->ifnames[i]);
-		if (ifindex == 0 || bpf_map_update_elem(maps.ifslots_fd, &ifindex, &slot, BPF_ANY)) {
+		if (ifindex == 0 ||
+		    bpf_map_update_elem(maps.ifslots_fd, &ifindex, &slot, BPF_ANY)) {
 			log_error("af_xdp: cannot enter %s in sluice_xsk_ifslots: %s",
 				  d->ifnames[i], strerror(errno));
 			return -errno;
@@ -299,8 +301,8 @@ static int daemon_start(struct daemon *d)
 		log_error("Failed to set up signal handling: %s", strerror(-d->signal_fd));
 		return d->signal_fd;
 	}
-	r = media_sockets_new(d->config->workers, media_max_ports(d->config), daemon_lookup_latch,
-			      &d->maps, &d->media);
+	r = media_sockets_new(d->config->workers, media_max_ports(d->config),
+			      d->config->worker_priority, daemon_lookup_latch, &d->maps, &d->media);
 	if (r < 0) {
 		log_error("Failed to create the io_uring workers: %s", strerror(-r));
 		return r;
@@ -312,13 +314,20 @@ static int daemon_start(struct daemon *d)
 	if (r < 0)
 		return r;
 	r = media_sockets_start(d->media);
+	if (r < 0 && r == -EPERM && d->config->worker_priority) {
+		log_error("Failed to start the io_uring workers: worker_priority = %u needs "
+			  "CAP_SYS_NICE (or RLIMIT_RTPRIO) and real-time CPU time for the daemon's "
+			  "cgroup: %s",
+			  d->config->worker_priority, strerror(-r));
+		return r;
+	}
 	if (r < 0) {
 		log_error("Failed to start the io_uring workers: %s", strerror(-r));
 		return r;
 	}
-	log_info("%u io_uring worker(s), SRTP engine %s, encryption_level %s, gateway SRTP %s, "
+	log_info("%u io_uring worker(s)%s, SRTP engine %s, encryption_level %s, gateway SRTP %s, "
 		 "af_xdp %s",
-		 media_sockets_workers(d->media),
+		 media_sockets_workers(d->media), d->config->worker_priority ? " (SCHED_FIFO)" : "",
 		 sluice_srtp_engine_name((enum sluice_srtp_engine)d->config->srtp_engine),
 		 config_encryption_level_name(d->config->encryption_level),
 		 config_gateway_srtp_mode_name(config_gateway_srtp_effective(d->config)),

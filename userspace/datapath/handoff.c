@@ -204,7 +204,7 @@ int dp_limits_resolve(const struct dp_limits *in, struct dp_limits *ret)
 		l.buf_size = DP_DEFAULT_BUF_SIZE;
 	if (l.max_ports > 0xfffe || l.buf_count > 32768 || (l.buf_count & (l.buf_count - 1)) ||
 	    l.buf_size < DP_MIN_BUF_SIZE || l.buf_size > (1u << 20) ||
-	    l.ring_mode > DP_RING_DEFER_TASKRUN)
+	    l.ring_mode > DP_RING_DEFER_TASKRUN || l.rt_priority > DP_MAX_RT_PRIORITY)
 		return -EINVAL;
 	/* Keep every buffer, and so every packet after the 48-byte header, 16-byte aligned. */
 	l.buf_size = (l.buf_size + 15) & ~15u;

@@ -29,10 +29,10 @@ struct media_sockets {
 	void *lookup_arg;
 };
 
-int media_sockets_new(unsigned n_workers, unsigned max_ports, relay_lookup_fn lookup,
-		      void *lookup_arg, struct media_sockets **ret)
+int media_sockets_new(unsigned n_workers, unsigned max_ports, unsigned rt_priority,
+		      relay_lookup_fn lookup, void *lookup_arg, struct media_sockets **ret)
 {
-	struct dp_limits limits = {.max_ports = max_ports};
+	struct dp_limits limits = {.max_ports = max_ports, .rt_priority = rt_priority};
 	struct media_sockets *m;
 	int r;
 

@@ -31,11 +31,12 @@ struct media_counters {
 };
 
 /*
- * n_workers engines (0: one per CPU), each able to hold max_ports sockets. lookup answers
- * forward sessions' peer lookups (see relay_lookup_fn); it may be NULL.
+ * n_workers engines (0: one per CPU), each able to hold max_ports sockets; rt_priority 1..99
+ * runs their threads SCHED_FIFO (0: the daemon's policy). lookup answers forward sessions' peer
+ * lookups (see relay_lookup_fn); it may be NULL.
  */
-int media_sockets_new(unsigned n_workers, unsigned max_ports, relay_lookup_fn lookup,
-		      void *lookup_arg, struct media_sockets **ret);
+int media_sockets_new(unsigned n_workers, unsigned max_ports, unsigned rt_priority,
+		      relay_lookup_fn lookup, void *lookup_arg, struct media_sockets **ret);
 /* Starts the workers. */
 int media_sockets_start(struct media_sockets *m);
 /* Stops the workers, closes every socket and completes every removal. Accepts NULL. */

@@ -402,7 +402,8 @@ static void run_loop(struct dp_worker *w)
 		unsigned n;
 		int r;
 
-		/* AF_XDP work left over (a full batch, a transmit the kernel deferred): no sleep. */
+		/* AF_XDP work left over (a full batch, a transmit the kernel deferred): no sleep.
+		 */
 		r = xsk_busy ? io_uring_submit(&w->ring) : io_uring_submit_and_wait(&w->ring, 1);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
 			break;
@@ -443,6 +444,10 @@ static void *worker_thread(void *arg)
 
 	if (w->cpu >= 0)
 		r = pin_to_cpu(w->cpu);
+	if (r == 0 && w->rt_priority)
+		r = -pthread_setschedparam(
+		    pthread_self(), SCHED_FIFO,
+		    &(struct sched_param){.sched_priority = (int)w->rt_priority});
 	if (r == 0)
 		r = enable_ring(&w->ring);
 	w->start_error = r;
@@ -554,6 +559,7 @@ int dp_worker_new(const struct dp_limits *limits, dp_handler_fn handler,
 	w->buf_count = l.buf_count;
 	w->buf_size = l.buf_size;
 	w->cpu = l.pin_cpu ? (int)l.cpu : -1;
+	w->rt_priority = l.rt_priority;
 	w->recv_msg.msg_namelen = RX_NAME_SPACE;
 	w->ports = calloc(l.max_ports, sizeof(*w->ports));
 	w->sends = calloc(l.buf_count, sizeof(*w->sends));

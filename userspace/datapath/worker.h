@@ -36,12 +36,15 @@ struct dp_limits {
 	bool pin_cpu;	    /* pin the engine's thread to cpu */
 	unsigned cpu;
 	unsigned ring_mode; /* io_uring only: enum dp_ring_mode */
+	/* io_uring only: 1..99 runs the thread SCHED_FIFO at this priority; 0 keeps its policy */
+	unsigned rt_priority;
 };
 
 #define DP_DEFAULT_MAX_PORTS 1024
 #define DP_DEFAULT_BUF_COUNT 2048
 #define DP_DEFAULT_BUF_SIZE  2048
 #define DP_MIN_BUF_SIZE	     256
+#define DP_MAX_RT_PRIORITY   99 /* SCHED_FIFO's range on Linux is 1..99 */
 
 /*
  * How the worker's ring runs deferred work. COOP_TASKRUN is the default: DEFER_TASKRUN measured
@@ -189,9 +192,9 @@ int dp_worker_remove_port(struct dp_worker *w, dp_port_id port, dp_removed_fn re
 struct dp_xsk_opts {
 	unsigned n_ifaces;
 	char ifname[DP_XSK_MAX_IFACES][16];
-	unsigned queue;	  /* the device queue every socket binds to */
-	unsigned ring;	  /* entries of each ring (power of two; 0: 1024) */
-	bool generic;	  /* the XDP program runs in generic (SKB) mode */
+	unsigned queue; /* the device queue every socket binds to */
+	unsigned ring;	/* entries of each ring (power of two; 0: 1024) */
+	bool generic;	/* the XDP program runs in generic (SKB) mode */
 };
 
 /*

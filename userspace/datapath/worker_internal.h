@@ -17,11 +17,11 @@
 
 /* user_data: operation in the top byte, port generation in bits 32..47, slot or buffer id below. */
 enum worker_op {
-	OP_RECV = 1,   /* slot = port slot */
-	OP_SEND = 2,   /* slot = buffer id */
-	OP_WAKE = 3,   /* read on the hand-off eventfd */
-	OP_CANCEL = 4, /* slot = port slot */
-	OP_CLOSE = 5,  /* slot = port slot */
+	OP_RECV = 1,	 /* slot = port slot */
+	OP_SEND = 2,	 /* slot = buffer id */
+	OP_WAKE = 3,	 /* read on the hand-off eventfd */
+	OP_CANCEL = 4,	 /* slot = port slot */
+	OP_CLOSE = 5,	 /* slot = port slot */
 	OP_XSK_POLL = 6, /* slot = AF_XDP socket index: readable */
 	OP_XSK_SEND = 7, /* slot = UMEM frame: sent from a UDP socket instead */
 };
@@ -94,6 +94,7 @@ struct dp_worker {
 
 	enum dp_ring_mode mode;
 	int cpu;
+	unsigned rt_priority; /* SCHED_FIFO priority of the thread, 0: inherited policy */
 	pthread_t thread;
 	uint64_t start_ns; /* CLOCK_MONOTONIC when the thread started */
 	bool started, running;

@@ -210,6 +210,7 @@ gateway_srtp_mode = optional
 srtp_engine = $sluice_engine
 workers = $br_sluice_workers
 af_xdp = $br_sluice_af_xdp
+worker_priority = ${rt_priority:-0}
 pin_path = $br_sluice_pin
 admin_socket = $br_sluice_sock
 log_level = warning
@@ -274,7 +275,7 @@ setup_rtpengine()
 {
 	local sc=$1 n=$2 gs rss0 t0 i
 	gs=$(br_suite_gw "$sc")
-	rig_bg relay "$work/rtpengine.log" taskset -c "$relay_cpu" rtpengine --table=-1 \
+	rig_bg relay "$work/rtpengine.log" taskset -c "$relay_cpu" $(br_rt_prefix) rtpengine --table=-1 \
 		--config-file=none --interface="internal/$RIG_RI_IP4" --interface="external/$RIG_RG_IP4" \
 		--listen-ng="127.0.0.1:$br_ng_port" --port-min="$br_port_min" \
 		--port-max=$((br_port_min + 2 * n - 1)) --num-threads=1 --foreground --log-stderr \
@@ -320,7 +321,7 @@ br_setup_mmsg()
 		;;
 	esac
 	rm -f "$work/mmsg.ready"
-	rig_bg relay "$work/mmsg.out" taskset -c "$relay_cpu" "$br_mmsg" --sessions "$n" \
+	rig_bg relay "$work/mmsg.out" taskset -c "$relay_cpu" $(br_rt_prefix) "$br_mmsg" --sessions "$n" \
 		--internal "$RIG_RI_IP4:$br_port_min" --gateway "$RIG_RG_IP4:$((br_port_min + 2 * n))" \
 		--gateway-remote "$RIG_GW_IP4:$br_sink_base" --engine "$engine" --ready-file "$work/mmsg.ready" \
 		"${srtp[@]}"
@@ -541,6 +542,14 @@ br_trial()
 	return 0
 }
 
+# br_rt_prefix: "chrt -f N" for a relay started whole under SCHED_FIFO (--rt-priority N), else
+# nothing (sluiced sets only its workers' policy: worker_priority).
+br_rt_prefix()
+{
+	[ "${rt_priority:-0}" -gt 0 ] && printf 'chrt -f %d' "$rt_priority"
+	return 0
+}
+
 # br_setup / br_teardown RELAY SCENARIO SESSIONS
 br_setup()
 {
@@ -691,7 +700,7 @@ br_report()
 		--docs "$([ "$docs" = 1 ] && [ "$failed" = 0 ] && echo "$src_root/docs/BENCHMARKS.md")" \
 		--doc-root "$src_root/docs" --meta "rate=$rate" --meta "duration=$duration" --meta "reps=$reps" \
 		--meta "payload=$payload" --meta "relay_cpu=$relay_cpu" --meta "gen_cpu=$gen_cpu" \
-		--meta "sink_cpu=$sink_cpu" --meta "knee_loss=$knee_loss" --meta "knee_duration=$knee_duration" \
+		--meta "sink_cpu=$sink_cpu" --meta "rt_priority=${rt_priority:-0}" --meta "knee_loss=$knee_loss" --meta "knee_duration=$knee_duration" \
 		--meta "knee_max=$knee_max" --meta "sluice_engine=$sluice_engine" --meta "sink_engine=$sink_engine" \
 		--meta "max_sessions=$bench_max_sessions" --meta "max_sessions_why=$bench_max_sessions_why" \
 		--meta "rtpengine=$(dpkg-query -W -f='${Version}' rtpengine-daemon 2>/dev/null || echo '?')" \

@@ -336,11 +336,14 @@ def main():
                 "only calls sendmmsg) on CPU %s; sink `sluice-gen sink` (blocking epoll, not busy-polling; verifies "
                 "every byte, decrypts where the scenario ends in SRTP, engine %s) on CPU %s; relay process on CPU %s (taskset): "
                 "sluiced with 1 io_uring worker (srtp_engine %s), rtpengine with 1 thread, the mmsg loop (one "
-                "thread). XDP and veth delivery run in the sender's softirq. The no-relay baseline of each scenario "
+                "thread); %s. XDP and veth delivery run in the sender's softirq. The no-relay baseline of each scenario "
                 "sends exactly what the sink expects (SRTP with the sink's key when it decrypts), so generator and "
                 "sink work are the same in every row and the increment is the relay's.") % (
         meta.get("payload"), meta.get("rate"), meta.get("duration"), meta.get("reps"), meta.get("gen_cpu"),
-        meta.get("sink_engine", "libsrtp"), meta.get("sink_cpu"), meta.get("relay_cpu"), meta.get("sluice_engine")))
+        meta.get("sink_engine", "libsrtp"), meta.get("sink_cpu"), meta.get("relay_cpu"), meta.get("sluice_engine"),
+        ("relays' packet threads SCHED_FIFO at priority %s (sluiced: worker_priority; rtpengine and the "
+         "mmsg loop: chrt -f)" % meta.get("rt_priority")) if str(meta.get("rt_priority", "0")) not in ("0", "")
+        else "normal scheduling (SCHED_OTHER) for every process"))
     out.append("Columns: delivered packets/s at the sink during the sending period; loss; machine non-idle = "
                "wall × CPUs − (idle + iowait) from /proc/stat, per delivered packet, and its increment over the "
                "baseline of the same scenario, session count and repetition; run's own = a CPU-accounting cgroup "

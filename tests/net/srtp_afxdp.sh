@@ -3,8 +3,8 @@
 # The SRTP legs over AF_XDP (af_xdp = auto|yes|no): XDP hands a USERSPACE stream's packet to the
 # worker's AF_XDP socket when the way out is known, the worker relays the rewritten frame on the
 # egress device's socket. The rig's veths have one queue, so only worker 0 can have sockets.
-#   1. workers = 1, af_xdp = yes, worker_priority = 10 (the worker thread, and only it, runs
-#      SCHED_FIFO at priority 10): an SRTP caller (AES_CM_128_HMAC_SHA1_80) <-> plain gateway
+#   1. workers = 1, af_xdp = yes, worker_priority = 10, worker_cpus = the last CPU (the worker
+#      thread, and only it, runs SCHED_FIFO at priority 10 on that CPU only): an SRTP caller (AES_CM_128_HMAC_SHA1_80) <-> plain gateway
 #      session over IPv4 and over IPv6, RTP and RTCP both ways, one with rtcp-mux and one with
 #      AEAD_AES_128_GCM (another tag length: the packet grows and shrinks by other amounts). Every
 #      far end verifies every payload byte (sluice-gen, libsrtp2); every packet went through the
@@ -19,7 +19,7 @@
 #      af_xdp = auto with workers = 2: worker 0's session takes AF_XDP, worker 1's its UDP sockets.
 #   4. af_xdp = yes with workers = 2: worker 1 has no queue 1 on the veths, so sluiced refuses to
 #      start, names worker 1 and the queue, and leaves nothing behind (no process, no XDP, no pins).
-#      Runs first, before any daemon.
+#      Runs first, before any daemon. So does worker_cpus naming a CPU the machine lacks.
 # Every sluiced run must stop cleanly with no sanitizer report in its log.
 source "$(dirname "$0")/lib.sh"
 net_init
@@ -120,41 +120,64 @@ print("%d.%d.%d.%d:%d" % (*v[12:16], v[32] << 8 | v[33]) if v[46] & 2 else "none
 }
 
 net_log "4. af_xdp = yes, workers = 2: worker 1 has no queue 1 on the rig's one-queue veths"
-net_write_config "$RIG_TMP/refused.conf" port_min=30000 port_max=30999 workers=2 af_xdp=yes
-rc=0
-start=$(date +%s%N)
-timeout 10 nsenter --net="/run/netns/$RIG_RELAY" -- "$SLUICED" --config "$RIG_TMP/refused.conf" \
-	>"$RIG_TMP/refused.out" 2>"$RIG_TMP/refused.err" || rc=$?
-took=$((($(date +%s%N) - start) / 1000000))
-if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]; then
-	net_log "ok: refused: exit status $rc after $took ms"
-else
-	check "refused: exit status" "$rc" "non-zero (not a timeout)"
-fi
-check "refused: exited within 5 s" "$([ "$took" -lt 5000 ] && echo yes)" yes
-# Under ASan/UBSan a finding on the failure path (a leak of worker 0's sockets) also exits non-zero.
-check "refused: sanitizer reports" \
-	"$(grep -cE 'Sanitizer|runtime error:' "$RIG_TMP/refused.err" "$RIG_TMP/refused.out" | awk -F: '{ n += $NF } END { print n }')" 0
+# start_refused NAME KEY=VALUE...: sluiced with this configuration must exit non-zero within 5 s,
+# with no sanitizer report, and leave nothing behind (no process, no XDP, no pins, no socket).
+# Its output is in $RIG_TMP/NAME.err and .out.
+start_refused() {
+	local name=$1 rc=0 start took
+	shift
+	net_write_config "$RIG_TMP/$name.conf" "$@"
+	start=$(date +%s%N)
+	timeout 10 nsenter --net="/run/netns/$RIG_RELAY" -- "$SLUICED" --config "$RIG_TMP/$name.conf" \
+		>"$RIG_TMP/$name.out" 2>"$RIG_TMP/$name.err" || rc=$?
+	took=$((($(date +%s%N) - start) / 1000000))
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]; then
+		net_log "ok: $name: exit status $rc after $took ms"
+	else
+		check "$name: exit status" "$rc" "non-zero (not a timeout)"
+	fi
+	check "$name: exited within 5 s" "$([ "$took" -lt 5000 ] && echo yes)" yes
+	# Under ASan/UBSan a finding on the failure path (a leak of worker 0's sockets) also exits
+	# non-zero.
+	check "$name: sanitizer reports" \
+		"$(grep -cE 'Sanitizer|runtime error:' "$RIG_TMP/$name.err" "$RIG_TMP/$name.out" | awk -F: '{ n += $NF } END { print n }')" 0
+	check "$name: processes left in the relay namespace" "$(ip netns pids "$RIG_RELAY" | wc -l)" 0
+	check "$name: XDP left on ri/rg" \
+		"$(ip -n "$RIG_RELAY" -d link show | grep -c 'prog/xdp' || true)" 0
+	check "$name: pins left under $RIG_PIN_PATH" \
+		"$(find "$RIG_PIN_PATH" -mindepth 1 2>/dev/null | wc -l)" 0
+	check "$name: admin socket left" "$([ -e "$NET_SOCK" ] && echo yes || echo no)" no
+}
+
+start_refused refused port_min=30000 port_max=30999 workers=2 af_xdp=yes
 err=$(grep -h 'worker 1' "$RIG_TMP/refused.err" "$RIG_TMP/refused.out" | head -1 || true)
 net_log "refused: said: $err"
 check "refused: the error names worker 1 and queue 1" \
 	"$(printf '%s\n' "$err" | grep -c 'queue 1' || true)" 1
 check "refused: the error names a device (ri or rg)" \
 	"$(printf '%s\n' "$err" | grep -cE '\b(ri|rg)\b' || true)" 1
-check "refused: processes left in the relay namespace" "$(ip netns pids "$RIG_RELAY" | wc -l)" 0
-check "refused: XDP left on ri/rg" \
-	"$(ip -n "$RIG_RELAY" -d link show | grep -c 'prog/xdp' || true)" 0
-check "refused: pins left under $RIG_PIN_PATH" "$(find "$RIG_PIN_PATH" -mindepth 1 2>/dev/null | wc -l)" 0
-check "refused: admin socket left" "$([ -e "$NET_SOCK" ] && echo yes || echo no)" no
+
+net_log "4b. worker_cpus naming a CPU this machine does not have: refused"
+start_refused nocpu port_min=30000 port_max=30999 workers=1 worker_cpus=1023
+err=$(grep -h 'worker_cpus.*CPU 1023' "$RIG_TMP/nocpu.err" "$RIG_TMP/nocpu.out" | head -1 || true)
+net_log "nocpu: said: $err"
+check "nocpu: the error names worker_cpus and CPU 1023" "$([ -n "$err" ] && echo yes)" yes
 
 net_log "1. workers = 1, af_xdp = yes, worker_priority = 10"
+last_cpu=$(($(nproc) - 1))
 net_write_config "$RIG_TMP/sluiced.conf" port_min=30000 port_max=30999 workers=1 af_xdp=yes \
-	worker_priority=10
+	worker_priority=10 worker_cpus=$last_cpu
 net_start_daemon "$RIG_TMP/sluiced.conf"
-# Field 41 of a thread's stat is its policy (1: SCHED_FIFO), 40 its real-time priority.
-check "worker_priority: threads running SCHED_FIFO at 10" \
-	"$(cat /proc/"$NET_DAEMON_PID"/task/*/stat | awk '{ sub(/^.*\) /, ""); print $39 "/" $38 }' |
-		grep -c '^1/10$' || true)" 1
+# Field 41 of a thread's stat is its policy (1: SCHED_FIFO), 40 its real-time priority; the
+# worker's CPUs are in its status. The other threads keep the daemon's policy and CPUs.
+fifo=""
+for t in /proc/"$NET_DAEMON_PID"/task/*; do
+	pol=$(awk '{ sub(/^.*\) /, ""); print $39 "/" $38 }' "$t/stat")
+	cpus=$(awk '/^Cpus_allowed_list:/ { print $2 }' "$t/status")
+	[ "$pol" = 1/10 ] && fifo="$fifo $cpus"
+done
+check "worker_priority, worker_cpus: threads running SCHED_FIFO at 10, and their CPUs" \
+	"${fifo# }" "$last_cpu"
 s0=$(xsk_stats)
 check "af_xdp.workers" "$(kv_of "$s0" af_xdp.workers)" 1
 

@@ -209,6 +209,20 @@ static void test_srtp_keys(void **state)
 	expect_error("worker_priority = 100\n",
 		     "test.conf:1: bad worker_priority: expected 0 (normal scheduling) or a "
 		     "SCHED_FIFO priority 1..99");
+	assert_int_equal(c.n_worker_cpus, 0);
+	assert_int_equal(parse_text("worker_cpus = 3, 1 0\n", &c, error, sizeof(error)), 0);
+	assert_int_equal(c.n_worker_cpus, 3);
+	assert_int_equal(c.worker_cpus[0], 3);
+	assert_int_equal(c.worker_cpus[1], 1);
+	assert_int_equal(c.worker_cpus[2], 0);
+	assert_int_equal(parse_text("worker_cpus = none\n", &c, error, sizeof(error)), 0);
+	assert_int_equal(c.n_worker_cpus, 0);
+	expect_error("worker_cpus = 1024\n",
+		     "test.conf:1: bad worker_cpus: expected 'none' or CPU numbers 0..1023");
+	expect_error("worker_cpus = 0-3\n",
+		     "test.conf:1: bad worker_cpus: expected 'none' or CPU numbers 0..1023");
+	expect_error("worker_cpus = ,\n",
+		     "test.conf:1: bad worker_cpus: expected 'none' or CPU numbers 0..1023");
 	expect_error("worker_priority = -1\n",
 		     "test.conf:1: bad worker_priority: expected 0 (normal scheduling) or a "
 		     "SCHED_FIFO priority 1..99");

@@ -272,6 +272,32 @@ static const char *set_worker_priority(struct sluice_config *config, const char 
 	return NULL;
 }
 
+static const char *set_worker_cpus(struct sluice_config *config, const char *value)
+{
+	char copy[CONFIG_MAX_LINE];
+	char *save = NULL;
+	unsigned n = 0;
+
+	if (strcmp(value, "none") == 0) {
+		config->n_worker_cpus = 0;
+		return NULL;
+	}
+	snprintf(copy, sizeof(copy), "%s", value);
+	for (char *cpu = strtok_r(copy, " \t,", &save); cpu; cpu = strtok_r(NULL, " \t,", &save)) {
+		unsigned long v;
+
+		if (parse_uint(cpu, 0, CONFIG_MAX_CPU, &v) < 0)
+			return "bad worker_cpus: expected 'none' or CPU numbers 0..1023";
+		if (n == CONFIG_MAX_WORKERS)
+			return "bad worker_cpus: more CPUs than the 256 workers there can be";
+		config->worker_cpus[n++] = (uint16_t)v;
+	}
+	if (n == 0)
+		return "bad worker_cpus: expected 'none' or CPU numbers 0..1023";
+	config->n_worker_cpus = n;
+	return NULL;
+}
+
 static const char *const af_xdp_names[] = {"auto", "yes", "no"};
 
 const char *config_af_xdp_name(unsigned v)
@@ -426,6 +452,7 @@ static const struct config_key config_keys[] = {
     {.name = "workers", .set = set_workers},
     {.name = "af_xdp", .set = set_af_xdp},
     {.name = "worker_priority", .set = set_worker_priority},
+    {.name = "worker_cpus", .set = set_worker_cpus},
     {.name = "interfaces", .set = set_interfaces},
     {.name = "xdp_mode", .set = set_xdp_mode},
     {.name = "port_min", .set = set_port_min},

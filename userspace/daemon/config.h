@@ -52,6 +52,7 @@ enum gateway_srtp_mode {
 };
 
 #define CONFIG_MAX_WORKERS 256
+#define CONFIG_MAX_CPU	   1023 /* worker_cpus: CPU_SETSIZE - 1 */
 
 /* AF_XDP sockets for the crypto legs (docs/datapath.md). */
 enum config_af_xdp {
@@ -80,6 +81,8 @@ struct sluice_config {
 	unsigned workers;	  /* io_uring workers; 0: one per CPU */
 	unsigned af_xdp;	  /* enum config_af_xdp */
 	unsigned worker_priority; /* 1..99: the workers run SCHED_FIFO at it; 0: normal policy */
+	unsigned n_worker_cpus;	  /* worker i runs on worker_cpus[i % n]; 0: not pinned */
+	uint16_t worker_cpus[CONFIG_MAX_WORKERS];
 	struct config_ng ng;	  /* control plane: ng_*, fips, internal/gateway_address */
 
 	/* The stats socket and /metrics (docs/stats.md). */

@@ -5,6 +5,7 @@
  * it.
  */
 #include <errno.h>
+#include <sched.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <signal.h>
@@ -192,6 +193,29 @@ static int enable_worker_xsk(struct daemon *d, const struct loader_xsk_maps *map
 	return 0;
 }
 
+/* worker_cpus: every CPU it names must be one this process may run on. */
+static int check_worker_cpus(const struct sluice_config *config)
+{
+	cpu_set_t allowed;
+
+	if (config->n_worker_cpus == 0)
+		return 0;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0) {
+		log_error("worker_cpus: cannot read the CPUs sluiced may run on: %s",
+			  strerror(errno));
+		return -errno;
+	}
+	for (unsigned i = 0; i < config->n_worker_cpus; i++) {
+		if (!CPU_ISSET(config->worker_cpus[i], &allowed)) {
+			log_error(
+			    "worker_cpus: sluiced may not run on CPU %u (offline, or outside its "
+			    "cpuset or CPU affinity)",
+			    config->worker_cpus[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
 /*
  * AF_XDP for the crypto legs (af_xdp = auto|yes|no): worker w gets sockets on queue w of every
  * device XDP is attached to; a worker that cannot (a device with fewer queues, no AF_XDP
@@ -301,8 +325,16 @@ static int daemon_start(struct daemon *d)
 		log_error("Failed to set up signal handling: %s", strerror(-d->signal_fd));
 		return d->signal_fd;
 	}
-	r = media_sockets_new(d->config->workers, media_max_ports(d->config),
-			      d->config->worker_priority, daemon_lookup_latch, &d->maps, &d->media);
+	r = check_worker_cpus(d->config);
+	if (r < 0)
+		return r;
+	r = media_sockets_new(
+	    &(struct media_sockets_opts){.n_workers = d->config->workers,
+					 .max_ports = media_max_ports(d->config),
+					 .rt_priority = d->config->worker_priority,
+					 .cpus = d->config->worker_cpus,
+					 .n_cpus = d->config->n_worker_cpus},
+	    daemon_lookup_latch, &d->maps, &d->media);
 	if (r < 0) {
 		log_error("Failed to create the io_uring workers: %s", strerror(-r));
 		return r;
@@ -325,9 +357,10 @@ static int daemon_start(struct daemon *d)
 		log_error("Failed to start the io_uring workers: %s", strerror(-r));
 		return r;
 	}
-	log_info("%u io_uring worker(s)%s, SRTP engine %s, encryption_level %s, gateway SRTP %s, "
+	log_info("%u io_uring worker(s)%s%s, SRTP engine %s, encryption_level %s, gateway SRTP %s, "
 		 "af_xdp %s",
 		 media_sockets_workers(d->media), d->config->worker_priority ? " (SCHED_FIFO)" : "",
+		 d->config->n_worker_cpus ? " pinned by worker_cpus" : "",
 		 sluice_srtp_engine_name((enum sluice_srtp_engine)d->config->srtp_engine),
 		 config_encryption_level_name(d->config->encryption_level),
 		 config_gateway_srtp_mode_name(config_gateway_srtp_effective(d->config)),

@@ -29,10 +29,10 @@ struct media_sockets {
 	void *lookup_arg;
 };
 
-int media_sockets_new(unsigned n_workers, unsigned max_ports, unsigned rt_priority,
-		      relay_lookup_fn lookup, void *lookup_arg, struct media_sockets **ret)
+int media_sockets_new(const struct media_sockets_opts *opts, relay_lookup_fn lookup,
+		      void *lookup_arg, struct media_sockets **ret)
 {
-	struct dp_limits limits = {.max_ports = max_ports, .rt_priority = rt_priority};
+	unsigned n_workers = opts->n_workers;
 	struct media_sockets *m;
 	int r;
 
@@ -49,6 +49,13 @@ int media_sockets_new(unsigned n_workers, unsigned max_ports, unsigned rt_priori
 	m->lookup = lookup;
 	m->lookup_arg = lookup_arg;
 	for (; m->n_workers < n_workers; m->n_workers++) {
+		struct dp_limits limits = {.max_ports = opts->max_ports,
+					   .rt_priority = opts->rt_priority};
+
+		if (opts->cpus && opts->n_cpus) {
+			limits.pin_cpu = true;
+			limits.cpu = opts->cpus[m->n_workers % opts->n_cpus];
+		}
 		r = dp_worker_new(&limits, relay_handle_packet, &m->workers[m->n_workers]);
 		if (r < 0) {
 			media_sockets_free(m);

@@ -30,13 +30,20 @@ struct media_counters {
 	struct dp_xsk_kstats xsk_kernel;
 };
 
+struct media_sockets_opts {
+	unsigned n_workers;   /* io_uring workers; 0: one per CPU */
+	unsigned max_ports;   /* sockets one worker may hold */
+	unsigned rt_priority; /* 1..99: the workers' threads run SCHED_FIFO; 0: the daemon's policy */
+	const uint16_t *cpus; /* worker i runs on cpus[i % n_cpus] only; NULL: not pinned */
+	unsigned n_cpus;
+};
+
 /*
- * n_workers engines (0: one per CPU), each able to hold max_ports sockets; rt_priority 1..99
- * runs their threads SCHED_FIFO (0: the daemon's policy). lookup answers forward sessions' peer
- * lookups (see relay_lookup_fn); it may be NULL.
+ * The workers of opts. lookup answers forward sessions' peer lookups (see relay_lookup_fn); it
+ * may be NULL.
  */
-int media_sockets_new(unsigned n_workers, unsigned max_ports, unsigned rt_priority,
-		      relay_lookup_fn lookup, void *lookup_arg, struct media_sockets **ret);
+int media_sockets_new(const struct media_sockets_opts *opts, relay_lookup_fn lookup,
+		      void *lookup_arg, struct media_sockets **ret);
 /* Starts the workers. */
 int media_sockets_start(struct media_sockets *m);
 /* Stops the workers, closes every socket and completes every removal. Accepts NULL. */

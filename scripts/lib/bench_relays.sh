@@ -98,7 +98,8 @@ bench_relays_init()
 	if ! bench_cgroup_create "sluice-bench-$RIG_PREFIX"; then
 		br_log "no CPU-accounting cgroup: the run's own CPU is not shown"
 	fi
-	trap 'RIG_EXIT_STATUS=$?; rig_destroy; bench_cgroup_remove' EXIT
+	[ "${halt_poll_ns:-}" = "" ] || br_halt_poll_set "$halt_poll_ns"
+	trap 'RIG_EXIT_STATUS=$?; rig_destroy; bench_cgroup_remove; br_halt_poll_restore' EXIT
 	# Say where a failing command stopped the run (set -e), and keep every trial's raw record
 	# outside the rig's temporary folder: scripts/lib/bench_report.py --records FILE ... can
 	# rebuild the report from it.
@@ -542,6 +543,29 @@ br_trial()
 	return 0
 }
 
+# --halt-poll-ns N: a KVM guest's idle CPUs poll N ns before they halt (the cpuidle-haltpoll
+# driver's guest_halt_poll_ns), so a wake-up sent to an idle CPU does not wait for the host to
+# resume it; set for the run, restored when it ends. Polling counts as idle in /proc/stat: the
+# CPU columns do not show what it costs the host.
+br_halt_poll=/sys/module/haltpoll/parameters/guest_halt_poll_ns
+br_halt_poll_old=""
+br_halt_poll_set()
+{
+	if [ "$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null)" != haltpoll ] ||
+		[ ! -w "$br_halt_poll" ]; then
+		br_log "--halt-poll-ns: the cpuidle driver is not haltpoll (a KVM guest's; $br_halt_poll)"
+		exit 2
+	fi
+	br_halt_poll_old=$(cat "$br_halt_poll")
+	echo "$1" >"$br_halt_poll"
+}
+
+br_halt_poll_restore()
+{
+	[ -z "$br_halt_poll_old" ] || echo "$br_halt_poll_old" >"$br_halt_poll"
+	br_halt_poll_old=""
+}
+
 # br_rt_prefix: "chrt -f N" for a relay started whole under SCHED_FIFO (--rt-priority N), else
 # nothing (sluiced sets only its workers' policy: worker_priority).
 br_rt_prefix()
@@ -700,7 +724,7 @@ br_report()
 		--docs "$([ "$docs" = 1 ] && [ "$failed" = 0 ] && echo "$src_root/docs/BENCHMARKS.md")" \
 		--doc-root "$src_root/docs" --meta "rate=$rate" --meta "duration=$duration" --meta "reps=$reps" \
 		--meta "payload=$payload" --meta "relay_cpu=$relay_cpu" --meta "gen_cpu=$gen_cpu" \
-		--meta "sink_cpu=$sink_cpu" --meta "rt_priority=${rt_priority:-0}" --meta "knee_loss=$knee_loss" --meta "knee_duration=$knee_duration" \
+		--meta "sink_cpu=$sink_cpu" --meta "rt_priority=${rt_priority:-0}" --meta "halt_poll_ns=${halt_poll_ns:-}" --meta "knee_loss=$knee_loss" --meta "knee_duration=$knee_duration" \
 		--meta "knee_max=$knee_max" --meta "sluice_engine=$sluice_engine" --meta "sink_engine=$sink_engine" \
 		--meta "max_sessions=$bench_max_sessions" --meta "max_sessions_why=$bench_max_sessions_why" \
 		--meta "rtpengine=$(dpkg-query -W -f='${Version}' rtpengine-daemon 2>/dev/null || echo '?')" \

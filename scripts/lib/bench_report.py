@@ -343,7 +343,10 @@ def main():
         meta.get("sink_engine", "libsrtp"), meta.get("sink_cpu"), meta.get("relay_cpu"), meta.get("sluice_engine"),
         ("relays' packet threads SCHED_FIFO at priority %s (sluiced: worker_priority; rtpengine and the "
          "mmsg loop: chrt -f)" % meta.get("rt_priority")) if str(meta.get("rt_priority", "0")) not in ("0", "")
-        else "normal scheduling (SCHED_OTHER) for every process"))
+        else "normal scheduling (SCHED_OTHER) for every process") +
+        ((". Guest halt polling for the run: idle CPUs poll %s ns before halting (cpuidle-haltpoll "
+          "guest_halt_poll_ns; polling counts as idle, so the CPU columns do not show its cost to the host)"
+          % meta.get("halt_poll_ns")) if meta.get("halt_poll_ns") else ""))
     out.append("Columns: delivered packets/s at the sink during the sending period; loss; machine non-idle = "
                "wall × CPUs − (idle + iowait) from /proc/stat, per delivered packet, and its increment over the "
                "baseline of the same scenario, session count and repetition; run's own = a CPU-accounting cgroup "

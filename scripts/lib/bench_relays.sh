@@ -438,7 +438,8 @@ br_progress_done()
 #        namespace, to the receive timestamp of the sink's socket (SO_TIMESTAMPNS, taken when
 #        g0 received it); without the generator's lag and the sink's queueing, unlike 14-16)
 #  30 transit_matched (packets with both timestamps; 0: the transit columns mean nothing)
-#  (27-30 are empty outside phase "load": no tap there)
+#  (27-30 are empty outside phase "load": no tap there; there the transit distribution is in
+#  the file of 21 with ".transit" appended)
 # and sets br_last_loss (percent).
 br_trial()
 {
@@ -457,7 +458,7 @@ br_trial()
 	# generator ~0.6 us a packet (measured: 200k pps, no relay, generator CPU +17%), which would
 	# lower the sender-bound knees. The sink keeps two timestamps per expected packet, up to a cap.
 	if [ "$phase" = load ] && [ $((n * count)) -le "$br_tap_max_packets" ]; then
-		tap=(--tap-netns "$RIG_CALLER" --tap-iface "$br_tap_iface")
+		tap=(--tap-netns "$RIG_CALLER" --tap-iface "$br_tap_iface" --transit-cdf "$cdf.transit")
 	fi
 	rm -f "$work/sink.ready"
 	# shellcheck disable=SC2046 # the SRTP options are words

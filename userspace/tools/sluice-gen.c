@@ -216,6 +216,7 @@ struct gen_options {
 	uint32_t reorder_window; /* send: reverse blocks of K packets around each sequence wrap */
 	bool precompute;	 /* send: build (and protect) every packet before the first send */
 	const char *latency_cdf; /* sink: write the latency distribution to this file */
+	const char *transit_cdf; /* sink, --tap-iface: the transit distribution */
 	const char *tap_iface; /* sink: the sender's interface, where the tap sees packets leave */
 	const char *tap_netns; /* ... in this network namespace (name in /run/netns, or a path) */
 };
@@ -294,7 +295,8 @@ static void usage(FILE *f)
 	    "[--rtcp]\n"
 	    "                  [--echo] [--busy-poll] [--ready-file PATH] [--json]\n"
 	    "                  [--rx-srtp SUITE --rx-key B64] [--latency-cdf FILE]\n"
-	    "                  [--srtp-engine openssl|libsrtp] [--tap-iface DEV [--tap-netns NS]]\n"
+	    "                  [--srtp-engine openssl|libsrtp]\n"
+	    "                  [--tap-iface DEV [--tap-netns NS] [--transit-cdf FILE]]\n"
 	    "send: --rate is the total over all streams, --count is per stream; stream i sends "
 	    "from\n"
 	    "  source port BASE+i*step (ephemeral without --src-port) to PORT+i*S. --rtcp sends "
@@ -341,7 +343,8 @@ static void usage(FILE *f)
 	    "  in /run/netns or a path, with --tap-netns) takes the time each RTP packet\n"
 	    "  leaves, the sink's socket when it arrived (SO_TIMESTAMPNS); packets match\n"
 	    "  by SSRC and sequence number (kept by a relay, in the clear with SRTP). Reports\n"
-	    "  transit_p50/p99/max (us) and transit_matched (packets seen on both sides).\n"
+	    "  transit_p50/p99/max (us) and transit_matched (packets seen on both sides);\n"
+	    "  --transit-cdf FILE writes their distribution like --latency-cdf.\n"
 	    "  Needs --expect and --ssrc-base, RTP only, --streams x --expect up to 33554432;\n"
 	    "  the tap opens before --ready-file appears (start the sender after it).\n");
 }
@@ -392,6 +395,7 @@ enum {
 	OPT_REORDER_WINDOW,
 	OPT_PRECOMPUTE,
 	OPT_LATENCY_CDF,
+	OPT_TRANSIT_CDF,
 	OPT_SRTP_ENGINE,
 	OPT_TAP_IFACE,
 	OPT_TAP_NETNS,
@@ -444,6 +448,7 @@ static const struct option long_options[] = {
     {"reorder-window", required_argument, NULL, OPT_REORDER_WINDOW},
     {"precompute", no_argument, NULL, OPT_PRECOMPUTE},
     {"latency-cdf", required_argument, NULL, OPT_LATENCY_CDF},
+    {"transit-cdf", required_argument, NULL, OPT_TRANSIT_CDF},
     {"srtp-engine", required_argument, NULL, OPT_SRTP_ENGINE},
     {"tap-iface", required_argument, NULL, OPT_TAP_IFACE},
     {"tap-netns", required_argument, NULL, OPT_TAP_NETNS},
@@ -456,12 +461,12 @@ static int parse_tap_options(bool sending, const struct gen_options *o)
 {
 	const char *why = NULL;
 
-	if (!o->tap_iface && !o->tap_netns)
+	if (!o->tap_iface && !o->tap_netns && !o->transit_cdf)
 		return 0;
 	if (sending)
 		why = "--tap-iface and --tap-netns are sink options";
 	else if (!o->tap_iface)
-		why = "--tap-netns needs --tap-iface";
+		why = "--tap-netns and --transit-cdf need --tap-iface";
 	else if (!o->count)
 		why = "--tap-iface needs --expect (timestamps are kept per packet number)";
 	else if (!o->have_ssrc_base)
@@ -643,6 +648,9 @@ static int parse_options(int argc, char **argv, bool sending, struct gen_options
 			break;
 		case OPT_LATENCY_CDF:
 			o->latency_cdf = optarg;
+			break;
+		case OPT_TRANSIT_CDF:
+			o->transit_cdf = optarg;
 			break;
 		case OPT_SRTP_ENGINE:
 			if (strcmp(optarg, "libsrtp") == 0)
@@ -2155,6 +2163,8 @@ static int run_sink(const struct gen_options *o)
 		    "", "\n");
 	if (o->latency_cdf)
 		latency_write_cdf(lat, o->latency_cdf);
+	if (o->transit_cdf && transit)
+		latency_write_cdf(&transit->hist, o->transit_cdf);
 out_close:
 	tap_close(&tap, NULL);
 	for (i = 0; i < o->streams; i++) {

@@ -195,6 +195,8 @@ static __always_inline int check_payload(struct xdp_md *ctx, struct packet *pkt)
 /*
  * Latching: an unlatched stream learns its remote from this (valid) packet. A latched stream with
  * strict source drops packets from anywhere else; without it they are accepted and the latch stays.
+ * An SRTP stream is not latched here: XDP cannot authenticate, so a forged first packet would take
+ * the latch. Its worker latches the first authenticated packet and writes that into the map.
  */
 static __always_inline int latch_source(struct packet *pkt)
 {
@@ -202,6 +204,8 @@ static __always_inline int latch_source(struct packet *pkt)
 	__u32 *remote = (__u32 *)stream->remote_addr;
 
 	if (!(stream->flags & SLUICE_F_LATCHED)) {
+		if (stream->flags & SLUICE_F_SRTP)
+			return RELAY_CONTINUE;
 		/* Remote before flag, so a reader that sees the flag sees the remote. */
 		remote[0] = pkt->src_addr[0];
 		remote[1] = pkt->src_addr[1];

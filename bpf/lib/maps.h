@@ -10,7 +10,7 @@
 #include <bpf/bpf_helpers.h>
 #include <sluice/relay.h>
 
-/* Streams by relay address and port: what to do with a packet. Daemon writes; XDP latches. */
+/* Streams by relay address and port. Daemon writes; the latch: XDP (plain), worker (SRTP). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SLUICE_MAX_STREAMS);

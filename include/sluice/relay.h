@@ -47,7 +47,7 @@ enum sluice_leg {
 /* sluice_stream.flags */
 #define SLUICE_F_STRICT_SOURCE (1u << 0) /* drop packets not from the latched remote */
 #define SLUICE_F_LATCHED       (1u << 1) /* remote_addr/port are valid (signalled or learned) */
-#define SLUICE_F_SRTP	       (1u << 2) /* this side speaks SRTP (informational in XDP) */
+#define SLUICE_F_SRTP	       (1u << 2) /* speaks SRTP: latched by its worker, never by XDP */
 
 /* Final verdicts, counted per CPU in sluice_global_stats. */
 enum sluice_verdict {
@@ -79,7 +79,11 @@ struct sluice_stream_key {
 	__u16 pad; /* must be zero */
 };
 
-/* One relay port of one leg. Written by the daemon; XDP writes only the latch. */
+/*
+ * One relay port of one leg. Written by the daemon. The latch (remote_addr/port and
+ * SLUICE_F_LATCHED) is also written by XDP for plain streams and by the session's worker for
+ * SLUICE_F_SRTP streams.
+ */
 struct sluice_stream {
 	__u8 remote_addr[16]; /* the leg's remote endpoint, valid with SLUICE_F_LATCHED */
 	__u8 peer_addr[16];   /* the other leg's stream (its key): where forwarded packets leave from */

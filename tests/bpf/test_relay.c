@@ -25,7 +25,9 @@
  * bytes, padding included, are poison unless the program writes them.
  *
  * Fixtures run in order; one marked "continues" keeps the maps of the one before (latching and
- * RTP sequence tests), every other one starts from empty stream maps. Exit 77: not root, or no BPF.
+ * RTP sequence tests), every other one starts from empty stream maps. A fixture's `before` changes
+ * the maps as the daemon would before the packet: an SRTP stream's latch is stored by the worker
+ * through the daemon's own session_maps_store_latch(). Exit 77: not root, or no BPF.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,6 +53,7 @@
 
 #include <sluice/relay.h>
 #include "relay.skel.h"
+#include "session/session_maps.h"
 
 #define SKIP_EXIT 77
 
@@ -190,6 +193,8 @@ struct fixture {
 	/* Redirected to an AF_XDP socket (xsk_redirects counted): this header, then `out` or the
 	 * input unchanged. */
 	const struct xsk_hdr_spec *xsk_hdr;
+	/* Before the packet, after the maps are set up: what the daemon does meanwhile. */
+	void (*before)(const struct fixture *f);
 	void (*check)(const struct fixture *f);
 };
 
@@ -222,6 +227,24 @@ struct fixture {
 		.addr = "2001:db8:2::1", .port = 30110, .kind = SLUICE_KIND_RTP,                   \
 		.action = SLUICE_ACT_FORWARD, .flags = LATCHED_STRICT, .remote = (remote_),        \
 		.remote_port = 6000, .peer = "2001:db8:1::1", .peer_port = 30100                   \
+	}
+
+/*
+ * An SRTP leg's stream before its worker latched it, and once the worker has written its latch
+ * (the caller, 198.18.1.2:5000) into the map.
+ */
+#define SRTP_UNLATCHED4                                                                            \
+	{                                                                                          \
+		.addr = "198.18.1.1", .port = 30000, .kind = SLUICE_KIND_RTP,                      \
+		.action = SLUICE_ACT_USERSPACE, .flags = SLUICE_F_SRTP, .peer = "198.18.2.1",      \
+		.peer_port = 30010                                                                 \
+	}
+#define SRTP_LATCHED4                                                                              \
+	{                                                                                          \
+		.addr = "198.18.1.1", .port = 30000, .kind = SLUICE_KIND_RTP,                      \
+		.action = SLUICE_ACT_USERSPACE, .flags = SLUICE_F_SRTP | SLUICE_F_LATCHED,         \
+		.remote = "198.18.1.2", .remote_port = 5000, .peer = "198.18.2.1",                 \
+		.peer_port = 30010                                                                 \
 	}
 
 #define SESSION4_RTP(gw_remote)                                                                    \
@@ -542,6 +565,31 @@ static void clear_map(int fd, size_t key_size)
 	}
 }
 
+/* The sluice_streams key and value of a stream as the fixture describes it. */
+static void build_stream(const struct stream_spec *s, struct sluice_stream_key *key,
+			 struct sluice_stream *st)
+{
+	struct sluice_stream_key peer;
+
+	memset(st, 0, sizeof(*st));
+	make_key(s->addr, s->port, key);
+	if (s->remote) {
+		struct sluice_stream_key remote;
+
+		make_key(s->remote, s->remote_port, &remote);
+		memcpy(st->remote_addr, remote.addr, 16);
+		st->remote_port = remote.port;
+	}
+	make_key(s->peer, s->peer_port, &peer);
+	memcpy(st->peer_addr, peer.addr, 16);
+	st->peer_port = peer.port;
+	st->session_id = 7;
+	st->clock_rate = s->clock_rate;
+	st->action = s->action;
+	st->kind = s->kind;
+	st->flags = s->flags;
+}
+
 static void setup_streams(const struct fixture *f)
 {
 	struct sluice_stream_stats *stats = calloc(ncpus, sizeof(*stats));
@@ -552,27 +600,11 @@ static void setup_streams(const struct fixture *f)
 	clear_map(rtp_fd, sizeof(struct sluice_stream_key));
 	for (int i = 0; i < MAX_STREAMS && f->streams[i].addr; i++) {
 		const struct stream_spec *s = &f->streams[i];
-		struct sluice_stream_key key, peer;
+		struct sluice_stream_key key;
 		struct sluice_stream st;
 		struct sluice_rtp_quality q;
 
-		memset(&st, 0, sizeof(st));
-		make_key(s->addr, s->port, &key);
-		if (s->remote) {
-			struct sluice_stream_key remote;
-
-			make_key(s->remote, s->remote_port, &remote);
-			memcpy(st.remote_addr, remote.addr, 16);
-			st.remote_port = remote.port;
-		}
-		make_key(s->peer, s->peer_port, &peer);
-		memcpy(st.peer_addr, peer.addr, 16);
-		st.peer_port = peer.port;
-		st.session_id = 7;
-		st.clock_rate = s->clock_rate;
-		st.action = s->action;
-		st.kind = s->kind;
-		st.flags = s->flags;
+		build_stream(s, &key, &st);
 		assert_int_equal(bpf_map_update_elem(streams_fd, &key, &st, BPF_NOEXIST), 0);
 		assert_int_equal(bpf_map_update_elem(stats_fd, &key, stats, BPF_NOEXIST), 0);
 		if (s->kind != SLUICE_KIND_RTCP && !s->no_rtp) {
@@ -772,6 +804,8 @@ static void run_fixture(void **state)
 		setup_streams(f);
 		setup_xsk(f);
 	}
+	if (f->before)
+		f->before(f);
 
 	in_len = build_packet(&f->in, in, sizeof(in));
 	want_len = build_expected(f, in, in_len, want, sizeof(want));
@@ -894,6 +928,58 @@ static void check_not_latched(const struct fixture *f)
 
 	read_stream("198.18.1.1", 30000, &st);
 	assert_false(st.flags & SLUICE_F_LATCHED);
+}
+
+/* The stream's entry is exactly what the fixture wrote: XDP changed nothing. */
+static void assert_stream_as_written(const struct stream_spec *spec)
+{
+	struct sluice_stream_key key;
+	struct sluice_stream want, got;
+
+	build_stream(spec, &key, &want);
+	assert_int_equal(bpf_map_lookup_elem(streams_fd, &key, &got), 0);
+	assert_memory_equal(&got, &want, sizeof(got));
+}
+
+static void check_srtp_unlatched(const struct fixture *f)
+{
+	assert_stream_as_written(&(const struct stream_spec)SRTP_UNLATCHED4);
+}
+
+static void check_srtp_latched(const struct fixture *f)
+{
+	assert_stream_as_written(&(const struct stream_spec)SRTP_LATCHED4);
+}
+
+/* ---- the worker's side of the map, through the daemon's code ---- */
+
+static void store_latch(const char *remote, uint16_t remote_port, int want)
+{
+	struct sluice_stream_key stream, latch;
+	struct session_maps maps;
+
+	assert_int_equal(session_maps_init(&maps, streams_fd, stats_fd, rtp_fd, global_fd), 0);
+	make_key("198.18.1.1", 30000, &stream);
+	make_key(remote, remote_port, &latch);
+	assert_int_equal(session_maps_store_latch(&maps, &stream, latch.addr, latch.port), want);
+}
+
+/* The worker authenticated the caller's first packet. */
+static void worker_latches_caller(const struct fixture *f)
+{
+	store_latch("198.18.1.2", 5000, 0);
+}
+
+/* A worker's late latch, after the stream's entry is gone: refused, nothing created. */
+static void worker_latches_deleted(const struct fixture *f)
+{
+	store_latch("198.18.1.2", 5000, -ENOENT);
+}
+
+/* A latch in the map never moves (the worker stores only its first, once). */
+static void worker_latches_elsewhere(const struct fixture *f)
+{
+	store_latch("198.18.1.3", 5002, 0);
 }
 
 static void check_rtp_first(const struct fixture *f)
@@ -1066,16 +1152,17 @@ static void check_xsk_delivered(const struct fixture *f)
 		}                                                                                  \
 	}
 
+/* The gateway leg of an SRTP session (USERSPACE), IPv4, latched to remote:6000. */
+#define GW4_USERSPACE(remote_)                                                                     \
+	{                                                                                          \
+		.addr = "198.18.2.1", .port = 30010, .kind = SLUICE_KIND_RTP,                      \
+		.action = SLUICE_ACT_USERSPACE, .flags = LATCHED_STRICT, .remote = (remote_),      \
+		.remote_port = 6000, .peer = "198.18.1.1", .peer_port = 30000                      \
+	}
 /* An SRTP session (both legs USERSPACE): internal leg as IN4/IN6, gateway leg latched to remote. */
 #define SRTP4(gw_remote)                                                                           \
 	{                                                                                          \
-		IN4(SLUICE_KIND_RTP, SLUICE_ACT_USERSPACE, 30000, 30010),                          \
-		{                                                                                  \
-			.addr = "198.18.2.1", .port = 30010, .kind = SLUICE_KIND_RTP,              \
-			.action = SLUICE_ACT_USERSPACE, .flags = LATCHED_STRICT,                   \
-			.remote = (gw_remote), .remote_port = 6000, .peer = "198.18.1.1",          \
-			.peer_port = 30000                                                         \
-		}                                                                                  \
+		IN4(SLUICE_KIND_RTP, SLUICE_ACT_USERSPACE, 30000, 30010), GW4_USERSPACE(gw_remote) \
 	}
 #define SRTP6(gw_remote)                                                                           \
 	{                                                                                          \
@@ -1123,6 +1210,11 @@ static const struct xsk_spec xsk_in6 = {
 static const struct xsk_spec xsk_in6_worker0 = {
     .devs = {XSK_A0(XSK_ALL_QUEUES), XSK_B0(XSK_ALL_QUEUES)},
     .ports = {XSK_PORT("2001:db8:1::1", 30100, 0)},
+};
+/* Both streams of an SRTP call (the caller's and the gateway's), on worker 1. */
+static const struct xsk_spec xsk_srtp_call4 = {
+    .devs = {XSK_A0(XSK_ALL_QUEUES), XSK_B0(XSK_ALL_QUEUES)},
+    .ports = {XSK_PORT("198.18.1.1", 30000, 1), XSK_PORT("198.18.2.1", 30010, 1)},
 };
 /* The gateway leg's stream (packets arriving on b0). */
 static const struct xsk_spec xsk_gw4 = {
@@ -1720,6 +1812,39 @@ static const struct fixture fixtures[] = {
 	.check = check_latched_caller,
     },
     {
+	.description = "AF_XDP: an SRTP stream's forged first packet goes to the worker, no latch",
+	.streams = {SRTP_UNLATCHED4, GW4_USERSPACE("198.18.2.2")},
+	.xsk = &xsk_srtp_call4,
+	.rx_queue = 1,
+	.in = {TO_IN4, .sport = 5002, .pl = RTP(4, 640)},
+	.action = XDP_REDIRECT,
+	.verdict = SLUICE_V_USERSPACE,
+	.xsk_hdr = &xsk_hdr_gw4,
+	.check = check_srtp_unlatched,
+    },
+    {
+	.description = "AF_XDP: SRTP caller not latched: the gateway's packet takes the UDP socket",
+	.continues = true,
+	.ingress = "b0",
+	.rx_queue = 1,
+	.in = {FROM_GW4, .pl = RTP(9, 90)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+	.check = check_srtp_unlatched,
+    },
+    {
+	.description = "AF_XDP: the worker stored the caller's latch: gateway packets go to it",
+	.continues = true,
+	.before = worker_latches_caller,
+	.ingress = "b0",
+	.rx_queue = 1,
+	.in = {FROM_GW4, .pl = RTP(10, 100)},
+	.action = XDP_REDIRECT,
+	.verdict = SLUICE_V_USERSPACE,
+	.xsk_hdr = &xsk_hdr_caller4,
+	.check = check_srtp_latched,
+    },
+    {
 	.description = "AF_XDP: IPv4 on queue 0, delivered live to a0's queue-0 socket",
 	.streams = SRTP4("198.18.2.2"),
 	.xsk = &xsk_in4_worker0,
@@ -2033,6 +2158,49 @@ static const struct fixture fixtures[] = {
 	.verdict = SLUICE_V_DROP,
 	.drop = SLUICE_DROP_SRC_NOT_LATCHED,
 	.check = check_latched_caller6,
+    },
+    /* -- latching of SRTP streams: their worker's, after authentication; never XDP's -- */
+    {
+	.description = "latching: SRTP, the first packet passes to the worker and latches nothing",
+	.streams = {SRTP_UNLATCHED4},
+	.in = {TO_IN4, .sport = 5002, .pl = RTP(1, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+	.check = check_srtp_unlatched,
+    },
+    {
+	.description = "latching: SRTP, the next packet (the caller's) latches nothing either",
+	.continues = true,
+	.in = {TO_IN4, .pl = RTP(2, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+	.check = check_srtp_unlatched,
+    },
+    {
+	.description = "latching: SRTP, the worker's latch stored; another source still passes",
+	.continues = true,
+	.before = worker_latches_caller,
+	.in = {TO_IN4, .src = "198.18.1.3", .sport = 5002, .pl = RTP(3, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+	.check = check_srtp_latched,
+    },
+    {
+	.description = "latching: SRTP, a latch stored again does not move the first",
+	.continues = true,
+	.before = worker_latches_elsewhere,
+	.in = {TO_IN4, .pl = RTP(4, 0)},
+	.action = XDP_PASS,
+	.verdict = SLUICE_V_USERSPACE,
+	.check = check_srtp_latched,
+    },
+    {
+	.description = "latching: SRTP, a latch stored after a delete creates nothing: NO_SESSION",
+	.before = worker_latches_deleted,
+	.in = {TO_IN4, .pl = RTP(5, 0)},
+	.action = XDP_DROP,
+	.verdict = SLUICE_V_DROP,
+	.drop = SLUICE_DROP_NO_SESSION,
     },
     /* -- RTP quality (RFC 3550 A.1, A.8) -- */
     {

@@ -10,11 +10,13 @@
 #      far end verifies every payload byte (sluice-gen, libsrtp2); every packet went through the
 #      AF_XDP sockets both ways: af_xdp.rx = af_xdp.tx = xsk_redirects = userspace.rx = what was
 #      sent, no fallback, nothing bad, nothing dropped by the kernel.
-#   2. Fallback: an SRTP leg with no signalled remote. Wrong-key packets from a forged source port
-#      make XDP latch that port (it cannot authenticate); the worker drops them and latches the
-#      first authenticated packet's source instead. The gateway's packets then go to the worker's
-#      latch, not XDP's: from the port's UDP socket (af_xdp.fallback), all of them intact at the
-#      genuine port, none at the forged one.
+#   2. Forged packets first: an SRTP leg with no signalled remote. Wrong-key packets from a forged
+#      source port reach the worker, which drops them; nothing latches, neither in the worker nor
+#      in the map (XDP does not latch SRTP streams: it cannot authenticate). Meanwhile XDP knows no
+#      way to the caller, so the gateway's packets take the UDP socket (the worker drops them as
+#      peer_unknown). The first authenticated packet latches the genuine source in the worker, and
+#      the worker writes that latch into the map: the gateway's packets then go back over AF_XDP,
+#      all of them intact at the genuine port, none at the forged one, no fallback.
 #   3. af_xdp = no: the same call over the UDP sockets; the AF_XDP counters stay at 0. And
 #      af_xdp = auto with workers = 2: worker 0's session takes AF_XDP, worker 1's its UDP sockets.
 #   4. af_xdp = yes with workers = 2: worker 1 has no queue 1 on the veths, so sluiced refuses to
@@ -41,6 +43,7 @@ xsk_stats() {
 	echo "userspace.tx=$(json_get "$s" userspace.tx)"
 	echo "userspace.drops=$(json_sum "$s" '^userspace\.drops\.')"
 	echo "srtp_auth=$(json_get "$s" userspace.drops.srtp_auth)"
+	echo "peer_unknown=$(json_get "$s" userspace.drops.peer_unknown)"
 	echo "xdp.drops=$(json_sum "$s" '^drops\.')"
 	echo "enobufs/send_errors=$(json_get "$s" userspace.enobufs)/$(json_get "$s" userspace.send_errors)"
 }
@@ -100,8 +103,8 @@ srtp_call() {
 	done
 }
 
-# check_xdp_latch NAME IPV4 PORT EXPECTED: the remote XDP has in sluice_streams for the relay's
-# IPV4:PORT ("none" when not latched), read with bpftool (skipped without it).
+# check_xdp_latch NAME IPV4 PORT EXPECTED: the remote in sluice_streams (what XDP routes to) for
+# the relay's IPV4:PORT ("none" when not latched), read with bpftool (skipped without it).
 check_xdp_latch() {
 	local name=$1 key latch
 	if ! command -v bpftool >/dev/null 2>&1; then
@@ -205,16 +208,16 @@ for id in 1 2 3 4; do
 		$((4 * COUNT))/$((4 * COUNT))
 done
 
-net_log "2. fallback: the worker's latch differs from the one XDP made for a forged source"
-GARBAGE=5
+net_log "2. forged packets first: only the first authenticated packet latches, in the map too"
+GARBAGE=5 EARLY=3
 GEN_PORT=20500 FORGED_PORT=20502
 ckey=$(srtp_key $SUITE)
 reply=$(ctl --json session add --id 5 --internal $RIG_RI_IP4:30500 --gateway $RIG_RG_IP4:30510 \
 	--gateway-remote $RIG_GW_IP4:40500 --internal-srtp $SUITE --internal-rx-key "$ckey")
 rkey=$(json_get "$reply" session.internal_srtp.tx_key)
-check_xdp_latch "no remote signalled: XDP's latch" $RIG_RI_IP4 30500 none
+check_xdp_latch "no remote signalled: the map's latch" $RIG_RI_IP4 30500 none
 b=$(xsk_stats)
-# Protected with another key: XDP latches 20502, the worker cannot authenticate them.
+# Protected with another key: the worker cannot authenticate them; XDP must not latch them.
 rig_exec caller "$SLUICE_GEN" send --streams 1 --src $RIG_CALLER_IP4 --src-port $FORGED_PORT \
 	--dst $RIG_RI_IP4:30500 --count $GARBAGE --rate 1000 --ssrc-base 0x5f000000 \
 	--srtp $SUITE --key "$(srtp_key $SUITE)" >/dev/null
@@ -226,9 +229,20 @@ check "forged: af_xdp.tx/fallback grew by" \
 show=$(ctl --json session show 5)
 check "forged: the worker has not latched the internal leg" \
 	"$(json_get "$show" session.legs.0.streams.0.remote)" null
-check_xdp_latch "forged: XDP latched the forged source" $RIG_RI_IP4 30500 $RIG_CALLER_IP4:$FORGED_PORT
+check_xdp_latch "forged: the map's latch" $RIG_RI_IP4 30500 none
 
-# The genuine caller: the worker latches 20500; its packets reach the gateway intact.
+# The gateway before any authenticated packet: XDP has no way to the caller (no AF_XDP), the
+# worker no remote for it.
+rig_exec gw "$SLUICE_GEN" send --streams 1 --src $RIG_GW_IP4 --src-port 40500 \
+	--dst $RIG_RG_IP4:30510 --count $EARLY --rate 1000 --ssrc-base 0x5f300000 >/dev/null
+e=$(stats_after "$m" peer_unknown $EARLY)
+check "early gateway packets: worker peer_unknown grew by" "$(grew "$m" "$e" peer_unknown)" $EARLY
+check "early gateway packets: xsk_redirects/af_xdp.rx grew by" \
+	"$(grew "$m" "$e" xsk_redirects)/$(grew "$m" "$e" af_xdp.rx)" 0/0
+check_xdp_latch "early gateway packets: the map's latch" $RIG_RI_IP4 30500 none
+
+# The genuine caller: the worker latches 20500 and writes it into the map; its packets reach the
+# gateway intact.
 rm -f "$RIG_TMP/fb-gw.ready"
 rig_bg gw "$RIG_TMP/fb-gw.json" "$SLUICE_GEN" sink --json --bind $RIG_GW_IP4 --port 40500 \
 	--streams 1 --expect $COUNT --timeout 5 --ssrc-base 0x5f100000 --ready-file "$RIG_TMP/fb-gw.ready"
@@ -245,9 +259,10 @@ check "genuine caller -> gateway: received/lost/dup/bad" \
 show=$(ctl --json session show 5)
 check "the worker latched the genuine caller" \
 	"$(json_get "$show" session.legs.0.streams.0.remote)" $RIG_CALLER_IP4:$GEN_PORT
-check_xdp_latch "XDP's latch stays on the forged source" $RIG_RI_IP4 30500 $RIG_CALLER_IP4:$FORGED_PORT
+check_xdp_latch "the map's latch: the genuine caller (the worker's)" $RIG_RI_IP4 30500 \
+	$RIG_CALLER_IP4:$GEN_PORT
 
-# The gateway answers: XDP looks up 20502 (its latch), the worker sends to 20500 (its own).
+# The gateway answers: XDP routes to the map's latch, the worker's too: AF_XDP both ways.
 rm -f "$RIG_TMP/fb-genuine.ready" "$RIG_TMP/fb-forged.ready"
 rig_bg caller "$RIG_TMP/fb-genuine.json" "$SLUICE_GEN" sink --json --bind $RIG_CALLER_IP4 \
 	--port $GEN_PORT --streams 1 --expect $COUNT --timeout 5 --ssrc-base 0x5f200000 \
@@ -271,17 +286,20 @@ j=$(cat "$RIG_TMP/fb-forged.json")
 check "gateway -> forged caller port: received/bad" \
 	"$(json_get "$j" received)/$(json_get "$j" bad)" 0/0
 a=$(xsk_stats)
-net_log "after the fallback case: $(printf '%s' "$a" | tr '\n' ' ')"
-check "fallback: af_xdp.rx grew by" "$(grew "$b" "$a" af_xdp.rx)" $((GARBAGE + 2 * COUNT))
-check "fallback: xsk_redirects grew by" "$(grew "$b" "$a" xsk_redirects)" $((GARBAGE + 2 * COUNT))
-check "fallback: af_xdp.tx grew by (caller -> gateway)" "$(grew "$b" "$a" af_xdp.tx)" $COUNT
-check "fallback: af_xdp.fallback grew by (gateway -> caller)" "$(grew "$b" "$a" af_xdp.fallback)" $COUNT
-check "fallback: userspace.tx grew by" "$(grew "$b" "$a" userspace.tx)" $((2 * COUNT))
-check "fallback: worker drops grew by (srtp_auth only)" \
-	"$(grew "$b" "$a" userspace.drops)/$(grew "$b" "$a" srtp_auth)" $GARBAGE/$GARBAGE
-check "fallback: af_xdp.bad/kernel_rx_dropped" \
+net_log "after the forged-first case: $(printf '%s' "$a" | tr '\n' ' ')"
+check "forged first: af_xdp.rx grew by" "$(grew "$b" "$a" af_xdp.rx)" $((GARBAGE + 2 * COUNT))
+check "forged first: xsk_redirects grew by" "$(grew "$b" "$a" xsk_redirects)" \
+	$((GARBAGE + 2 * COUNT))
+check "forged first: af_xdp.tx grew by (both directions)" "$(grew "$b" "$a" af_xdp.tx)" \
+	$((2 * COUNT))
+check "forged first: af_xdp.fallback grew by" "$(grew "$b" "$a" af_xdp.fallback)" 0
+check "forged first: userspace.tx grew by" "$(grew "$b" "$a" userspace.tx)" $((2 * COUNT))
+check "forged first: worker drops grew by (srtp_auth, peer_unknown)" \
+	"$(grew "$b" "$a" userspace.drops)/$(grew "$b" "$a" srtp_auth)/$(grew "$b" "$a" peer_unknown)" \
+	$((GARBAGE + EARLY))/$GARBAGE/$EARLY
+check "forged first: af_xdp.bad/kernel_rx_dropped" \
 	"$(kv_of "$a" af_xdp.bad)/$(kv_of "$a" af_xdp.kernel_rx_dropped)" 0/0
-check "fallback: enobufs/send_errors" "$(kv_of "$a" enobufs/send_errors)" 0/0
+check "forged first: enobufs/send_errors" "$(kv_of "$a" enobufs/send_errors)" 0/0
 stop_daemon "sluiced (af_xdp = yes)"
 
 net_log "3. af_xdp = no: the UDP sockets"

@@ -2,9 +2,10 @@
 /*
  * The SRTP hop's per-packet handler (userspace/datapath/relay_handler.c), called directly as the
  * worker would: SRTP in -> plain out and back, verdicts by drop reason with the per-stream
- * counters, strict source and latching on the first authenticated packet only, no state change
- * on rejected packets, peer unknown, RTCP on a muxed port, a missing rx key, and a rekey handed
- * over through relay_crypto_replace. The far ends use the libsrtp2 engine, the relay OpenSSL.
+ * counters, strict source and latching on the first authenticated packet only (an SRTP stream's
+ * latch written back to the maps once), no state change on rejected packets, peer unknown, RTCP on
+ * a muxed port, a missing rx key, and a rekey handed over through relay_crypto_replace. The far
+ * ends use the libsrtp2 engine, the relay OpenSSL.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -46,13 +47,15 @@ static void sin_of(const char *addr, uint16_t port, struct sockaddr_in *ret)
 	inet_pton(AF_INET, addr, &ret->sin_addr);
 }
 
-/* Stream i's map value: leg, kind, optional signalled remote. */
+/* Stream i's map value: leg, kind, optional signalled remote; SLUICE_F_SRTP on an SRTP leg. */
 static void set_stream(struct relay_session *rs, unsigned i, enum sluice_leg leg,
 		       enum sluice_kind kind, const char *remote, uint16_t port)
 {
 	struct sluice_stream_key key = {.port = htons((uint16_t)(30000 + i))};
 	struct sluice_stream value = {.leg = leg, .kind = kind, .action = SLUICE_ACT_USERSPACE};
 
+	if (rs->legs[leg].srtp)
+		value.flags |= SLUICE_F_SRTP;
 	if (remote) {
 		struct in_addr a;
 
@@ -251,6 +254,109 @@ static void latches_on_first_authenticated(void **state)
 	relay_session_unref(rs);
 }
 
+/* A relay_store_latch_fn that records its calls. */
+struct stored_latch {
+	unsigned calls;
+	struct sluice_stream_key key;
+	struct sockaddr_in src;
+};
+
+static void store_latch(void *arg, const struct sluice_stream_key *key, const struct sockaddr *src,
+			socklen_t src_len)
+{
+	struct stored_latch *stored = arg;
+
+	stored->calls++;
+	stored->key = *key;
+	assert_int_equal(src_len, sizeof(stored->src));
+	memcpy(&stored->src, src, sizeof(stored->src));
+}
+
+/* Unprotects a copy of packet with the relay's rx context, as if it had been relayed before. */
+static void seen_before(struct relay_session *rs, const uint8_t *packet, size_t len)
+{
+	uint8_t copy[CAP];
+
+	memcpy(copy, packet, len);
+	assert_int_equal(sluice_srtp_unprotect_rtp(rs->legs[SLUICE_LEG_INTERNAL].rx.active, copy,
+						   &len),
+			 0);
+}
+
+/*
+ * The SRTP stream's latch goes to the maps once, from the first authenticated packet; no rejected
+ * packet (wrong key, altered, replayed, malformed) gets there, nor the plain leg's latch (XDP
+ * makes that one), nor a signalled remote.
+ */
+static void srtp_latch_stored_once(void **state)
+{
+	struct relay_session *rs = srtp_session(false, false, true);
+	struct relay_session *signalled = srtp_session(true, true, true);
+	struct sluice_srtp_ctx *tx = ctx(SLUICE_SRTP_LIBSRTP, SLUICE_SRTP_OUTBOUND, caller_key);
+	struct sluice_srtp_ctx *wrong = ctx(SLUICE_SRTP_LIBSRTP, SLUICE_SRTP_OUTBOUND, other_key);
+	struct stored_latch stored = {0}, stored_signalled = {0};
+	uint8_t buf[CAP], old[CAP], dup[CAP];
+	struct sockaddr_in caller, attacker, gw;
+	size_t len, old_len, dup_len;
+	struct endpoint remote;
+	struct dp_tx out;
+
+	rs->maps = (struct relay_maps){.store_latch = store_latch, .arg = &stored};
+	signalled->maps = (struct relay_maps){.store_latch = store_latch, .arg = &stored_signalled};
+	sin_of("198.18.1.2", 20000, &caller);
+	sin_of("198.18.1.66", 20666, &attacker);
+	sin_of("198.18.2.2", 40000, &gw);
+
+	/* The plain gateway leg latches in the worker only. */
+	len = rtp_packet(buf, 1);
+	assert_int_equal(handle(rs, 2, buf, len, &gw, &out), RELAY_DROP_PEER_UNKNOWN);
+	assert_true(relay_stream_remote(&rs->streams[2], &remote));
+	assert_int_equal(stored.calls, 0);
+
+	/* Seq 1 and 200 were accepted before: seq 1 is behind the window, seq 200 a duplicate. */
+	old_len = caller_packet(tx, old, 1);
+	dup_len = caller_packet(tx, dup, 200);
+	seen_before(rs, old, old_len);
+	seen_before(rs, dup, dup_len);
+	len = caller_packet(wrong, buf, 201);
+	assert_int_equal(handle(rs, 0, buf, len, &attacker, &out), RELAY_DROP_SRTP_AUTH);
+	len = caller_packet(tx, buf, 202);
+	buf[20] ^= 1;
+	assert_int_equal(handle(rs, 0, buf, len, &attacker, &out), RELAY_DROP_SRTP_AUTH);
+	assert_int_equal(handle(rs, 0, dup, dup_len, &attacker, &out),
+			 RELAY_DROP_SRTP_REPLAY_DUPLICATE);
+	assert_int_equal(handle(rs, 0, old, old_len, &attacker, &out), RELAY_DROP_SRTP_REPLAY_OLD);
+	assert_int_equal(handle(rs, 0, buf, 16, &attacker, &out), RELAY_DROP_SRTP_MALFORMED);
+	assert_int_equal(stored.calls, 0);
+	assert_false(relay_stream_remote(&rs->streams[0], &remote));
+
+	/* The caller's first authenticated packet: stored once, with its source and the key. */
+	len = caller_packet(tx, buf, 203);
+	assert_int_equal(handle(rs, 0, buf, len, &caller, &out), DP_SEND);
+	assert_int_equal(stored.calls, 1);
+	assert_memory_equal(&stored.key, &rs->streams[0].key, sizeof(stored.key));
+	assert_int_equal(stored.src.sin_family, AF_INET);
+	assert_int_equal(stored.src.sin_addr.s_addr, caller.sin_addr.s_addr);
+	assert_int_equal(stored.src.sin_port, caller.sin_port);
+	/* Not again: neither for the caller's next packets nor for one from elsewhere. */
+	for (uint16_t seq = 204; seq < 210; seq++) {
+		len = caller_packet(tx, buf, seq);
+		assert_int_equal(handle(rs, 0, buf, len, &caller, &out), DP_SEND);
+	}
+	len = caller_packet(tx, buf, 210);
+	assert_int_equal(handle(rs, 0, buf, len, &attacker, &out), RELAY_DROP_SRC_NOT_LATCHED);
+	assert_int_equal(stored.calls, 1);
+
+	/* A signalled remote is in the map from the start: nothing to store. */
+	len = caller_packet(tx, buf, 211);
+	assert_int_equal(handle(signalled, 0, buf, len, &caller, &out), DP_SEND);
+	assert_int_equal(stored_signalled.calls, 0);
+	sluice_srtp_ctx_free(tx);
+	sluice_srtp_ctx_free(wrong);
+	relay_session_unref(rs);
+	relay_session_unref(signalled);
+}
+
 static void peer_unknown_and_no_key(void **state)
 {
 	struct relay_session *rs = srtp_session(true, false, true);
@@ -347,6 +453,7 @@ int main(void)
 	    cmocka_unit_test(srtp_to_plain_and_back),
 	    cmocka_unit_test(rejects_change_nothing),
 	    cmocka_unit_test(latches_on_first_authenticated),
+	    cmocka_unit_test(srtp_latch_stored_once),
 	    cmocka_unit_test(peer_unknown_and_no_key),
 	    cmocka_unit_test(rtcp_on_a_muxed_port),
 	    cmocka_unit_test(rekey_hands_over),

@@ -334,7 +334,10 @@ static int daemon_start(struct daemon *d)
 					 .rt_priority = d->config->worker_priority,
 					 .cpus = d->config->worker_cpus,
 					 .n_cpus = d->config->n_worker_cpus},
-	    daemon_lookup_latch, &d->maps, &d->media);
+	    &(struct relay_maps){.lookup = daemon_lookup_latch,
+				 .store_latch = daemon_store_latch,
+				 .arg = &d->maps},
+	    &d->media);
 	if (r < 0) {
 		log_error("Failed to create the io_uring workers: %s", strerror(-r));
 		return r;

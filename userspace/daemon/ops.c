@@ -129,6 +129,32 @@ bool daemon_lookup_latch(void *arg, const struct sluice_stream_key *key,
 	return true;
 }
 
+/*
+ * Who writes an SRTP stream's sluice_streams entry: the control threads, under the session table's
+ * lock, write it whole when the session is installed and delete it when the session goes (an ng
+ * answer deletes and re-inserts; a rekey replaces only contexts); XDP does not (SLUICE_F_SRTP);
+ * and this, on the session's worker, once, when the stream latches. The lookup and the update are
+ * two steps, and that is safe: a delete in between makes the BPF_EXIST update fail, so a deleted
+ * session's entry is not re-created; and no new entry for the same key can appear in between,
+ * because the key's port stays taken (its socket bound) until the worker has let go of the
+ * session's sockets, which it does between packets, never during this call. XDP sees either the
+ * unlatched entry (the other leg's packets take the UDP socket) or the latched one, whole: the
+ * update swaps the element. Two syscalls on a preallocated hash map, once per stream: nothing the
+ * worker would notice. A failure only costs speed (the packets keep taking the UDP socket).
+ */
+void daemon_store_latch(void *arg, const struct sluice_stream_key *key, const struct sockaddr *src,
+			socklen_t src_len)
+{
+	struct session_maps *maps = arg;
+	uint8_t remote[16];
+	struct endpoint ep;
+
+	if (endpoint_from_sockaddr(src, src_len, &ep) < 0)
+		return;
+	endpoint_to_mapped(&ep, remote);
+	(void)session_maps_store_latch(maps, key, remote, htons(ep.port));
+}
+
 const struct session_map_ops daemon_session_ops = {
     .stream_open = stream_open,
     .stream_close = stream_close,

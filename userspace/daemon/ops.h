@@ -20,5 +20,8 @@ extern const struct session_map_ops daemon_session_ops;
 /* relay_lookup_fn over the pinned sluice_streams map (arg: struct session_maps). */
 bool daemon_lookup_latch(void *arg, const struct sluice_stream_key *key,
 			 union dp_sockaddr *ret_addr, socklen_t *ret_len);
+/* relay_store_latch_fn into the pinned sluice_streams map (arg: struct session_maps). */
+void daemon_store_latch(void *arg, const struct sluice_stream_key *key, const struct sockaddr *src,
+			socklen_t src_len);
 
 #endif

@@ -25,12 +25,11 @@ struct media_socket {
 struct media_sockets {
 	unsigned n_workers;
 	struct dp_worker **workers;
-	relay_lookup_fn lookup;
-	void *lookup_arg;
+	struct relay_maps maps;
 };
 
-int media_sockets_new(const struct media_sockets_opts *opts, relay_lookup_fn lookup,
-		      void *lookup_arg, struct media_sockets **ret)
+int media_sockets_new(const struct media_sockets_opts *opts, const struct relay_maps *maps,
+		      struct media_sockets **ret)
 {
 	unsigned n_workers = opts->n_workers;
 	struct media_sockets *m;
@@ -46,8 +45,8 @@ int media_sockets_new(const struct media_sockets_opts *opts, relay_lookup_fn loo
 		free(m);
 		return -ENOMEM;
 	}
-	m->lookup = lookup;
-	m->lookup_arg = lookup_arg;
+	if (maps)
+		m->maps = *maps;
 	for (; m->n_workers < n_workers; m->n_workers++) {
 		struct dp_limits limits = {.max_ports = opts->max_ports,
 					   .rt_priority = opts->rt_priority};
@@ -189,8 +188,7 @@ int media_sockets_attach(struct media_sockets *m, struct relay_session *rs,
 			 struct media_socket *const socks[], unsigned n)
 {
 	rs->worker = rs->id % m->n_workers;
-	rs->lookup = m->lookup;
-	rs->lookup_arg = m->lookup_arg;
+	rs->maps = m->maps;
 	for (unsigned i = 0; i < n; i++) {
 		struct relay_stream *st = &rs->streams[i];
 		dp_port_id port;

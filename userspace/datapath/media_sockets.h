@@ -39,11 +39,11 @@ struct media_sockets_opts {
 };
 
 /*
- * The workers of opts. lookup answers forward sessions' peer lookups (see relay_lookup_fn); it
- * may be NULL.
+ * The workers of opts. maps (copied; may be NULL) is every session's access to the stream maps:
+ * forward sessions' peer lookups, SRTP streams' latches (see struct relay_maps).
  */
-int media_sockets_new(const struct media_sockets_opts *opts, relay_lookup_fn lookup,
-		      void *lookup_arg, struct media_sockets **ret);
+int media_sockets_new(const struct media_sockets_opts *opts, const struct relay_maps *maps,
+		      struct media_sockets **ret);
 /* Starts the workers. */
 int media_sockets_start(struct media_sockets *m);
 /* Stops the workers, closes every socket and completes every removal. Accepts NULL. */

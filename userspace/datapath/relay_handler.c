@@ -3,8 +3,9 @@
  * The per-packet work of the SRTP hop (see relay_handler.h) and the life cycle of the state it
  * runs on. Order per packet: the peer's socket must exist, the source must be the leg's remote
  * (strict source), the packet must authenticate and decrypt with the receiving leg's rx context;
- * only then may it latch the leg's remote. A packet rejected at any step changes no state: the
- * SRTP layer guarantees it for its contexts, and latching comes after authentication.
+ * only then may it latch the leg's remote, and an SRTP stream's latch is written back to its map
+ * entry (XDP does not latch those). A packet rejected at any step changes no state: the SRTP
+ * layer guarantees it for its contexts, and latching comes after authentication.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -120,6 +121,7 @@ void relay_session_set_stream(struct relay_session *rs, unsigned i,
 	st->leg = (enum sluice_leg)value->leg;
 	st->kind = (enum sluice_kind)value->kind;
 	st->strict_source = strict_source;
+	st->latch_to_map = value->flags & SLUICE_F_SRTP;
 	st->key = *key;
 	if (value->flags & SLUICE_F_LATCHED) {
 		st->remote_len =
@@ -163,13 +165,24 @@ static bool same_source(const struct relay_stream *st, const struct sockaddr *sr
 }
 
 /* Worker side: the first packet that passed every check becomes the stream's remote. */
-static void latch(struct relay_stream *st, const struct sockaddr *src, socklen_t src_len)
+static bool latch(struct relay_stream *st, const struct sockaddr *src, socklen_t src_len)
 {
 	if (src_len > sizeof(st->remote))
-		return;
+		return false;
 	memcpy(&st->remote, src, src_len);
 	st->remote_len = src_len;
 	atomic_store_explicit(&st->latched, true, memory_order_release);
+	return true;
+}
+
+/*
+ * XDP does not latch SRTP streams: the worker's latch goes into the stream's map entry, once, so
+ * that XDP can route the other leg's packets toward it (AF_XDP) from now on.
+ */
+static void store_latch(struct relay_session *rs, const struct relay_stream *st)
+{
+	if (st->latch_to_map && rs->maps.store_latch)
+		rs->maps.store_latch(rs->maps.arg, &st->key, &st->remote.sa, st->remote_len);
 }
 
 /* Worker side: the context to use now, after taking over a pending replacement. */
@@ -226,7 +239,8 @@ static bool peer_remote_known(struct relay_session *rs, struct relay_stream *pee
 
 	if (atomic_load_explicit(&peer->latched, memory_order_relaxed))
 		return true;
-	if (!rs->forward || !rs->lookup || !rs->lookup(rs->lookup_arg, &peer->key, &addr, &len))
+	if (!rs->forward || !rs->maps.lookup ||
+	    !rs->maps.lookup(rs->maps.arg, &peer->key, &addr, &len))
 		return false;
 	/* XDP never moves a latch, so the worker may keep it. */
 	latch(peer, &addr.sa, len);
@@ -269,8 +283,8 @@ int relay_handle_packet(void *port_ctx, uint8_t *pkt, size_t len, size_t cap, st
 			if (r < 0)
 				return drop(st, srtp_drop_reason(r));
 		}
-		if (!latched)
-			latch(st, ret_tx->src, ret_tx->src_len);
+		if (!latched && latch(st, ret_tx->src, ret_tx->src_len))
+			store_latch(rs, st);
 	}
 
 	if (!peer_remote_known(rs, peer))

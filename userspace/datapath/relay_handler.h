@@ -11,7 +11,8 @@
  * atomic loads and hand new contexts over through relay_crypto_replace(). A session is reference
  * counted: its creator, the session table's entry and each attached port hold one; the last
  * reference wipes the keys (sluice_srtp_ctx_free) and frees it, so contexts are freed only after
- * the worker's removed-callback of the last port. Nothing here allocates, locks or logs per packet.
+ * the worker's removed-callback of the last port. Nothing here allocates, locks or logs per packet;
+ * the map callbacks (struct relay_maps) run only for a stream that is not latched yet.
  */
 #ifndef SLUICE_DATAPATH_RELAY_HANDLER_H
 #define SLUICE_DATAPATH_RELAY_HANDLER_H
@@ -84,7 +85,8 @@ struct relay_stream {
 	enum sluice_leg leg;
 	enum sluice_kind kind;
 	bool strict_source;
-	struct sluice_stream_key key; /* the stream's map key (forward sessions: peer lookups) */
+	bool latch_to_map; /* SLUICE_F_SRTP: not latched by XDP; relay_maps.store_latch writes it */
+	struct sluice_stream_key key; /* the stream's map key (peer lookups, latch write-back) */
 	_Atomic dp_port_id port; /* the socket's handle on the worker; DP_PORT_INVALID before */
 	/* The remote: signalled, or latched by the worker. remote* are written once, before the
 	 * release store of latched, and never change after. */
@@ -101,6 +103,21 @@ struct relay_stream {
  */
 typedef bool (*relay_lookup_fn)(void *arg, const struct sluice_stream_key *key,
 				union dp_sockaddr *ret_addr, socklen_t *ret_len);
+/*
+ * SRTP streams (SLUICE_F_SRTP), which XDP does not latch: the worker latched the stream on its
+ * first authenticated packet, from src; the callee writes that latch into the stream's
+ * sluice_streams entry, so XDP can route toward it (the AF_XDP path). Called on the worker thread,
+ * once per stream: it must not block for long, and it must not re-create a deleted entry.
+ */
+typedef void (*relay_store_latch_fn)(void *arg, const struct sluice_stream_key *key,
+				     const struct sockaddr *src, socklen_t src_len);
+
+/* The worker's access to the BPF stream maps; any callback may be NULL. */
+struct relay_maps {
+	relay_lookup_fn lookup;
+	relay_store_latch_fn store_latch;
+	void *arg;
+};
 
 struct relay_session {
 	uint32_t id;
@@ -112,8 +129,7 @@ struct relay_session {
 	struct relay_leg legs[2]; /* by enum sluice_leg */
 	unsigned n_streams;
 	struct relay_stream streams[4];
-	relay_lookup_fn lookup;
-	void *lookup_arg;
+	struct relay_maps maps;
 	_Atomic unsigned refs;
 	_Atomic unsigned ports; /* ports on a worker: removed-callbacks still to come */
 	unsigned worker;	/* index of the owning worker, set by attach */

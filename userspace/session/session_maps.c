@@ -120,6 +120,27 @@ int session_maps_read_stream(const struct session_maps *m, const struct sluice_s
 	return bpf_map_lookup_elem(m->streams_fd, key, ret);
 }
 
+int session_maps_store_latch(const struct session_maps *m, const struct sluice_stream_key *key,
+			     const uint8_t remote_addr[static 16], __be16 remote_port)
+{
+	struct sluice_stream value;
+	int r;
+
+	r = bpf_map_lookup_elem(m->streams_fd, key, &value);
+	if (r < 0)
+		return r;
+	if (value.flags & SLUICE_F_LATCHED)
+		return 0;
+	memcpy(value.remote_addr, remote_addr, sizeof(value.remote_addr));
+	value.remote_port = remote_port;
+	value.flags |= SLUICE_F_LATCHED;
+	/*
+	 * Not atomic with the lookup: BPF_EXIST keeps an entry deleted in between deleted. The
+	 * caller makes sure nobody else changes the entry in between (see daemon_store_latch).
+	 */
+	return bpf_map_update_elem(m->streams_fd, key, &value, BPF_EXIST);
+}
+
 int session_maps_read_stats(const struct session_maps *m, const struct sluice_stream_key *key,
 			    struct sluice_stream_stats *ret)
 {

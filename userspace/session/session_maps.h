@@ -36,6 +36,13 @@ int session_maps_dump_streams(const struct session_maps *m, struct session_map_e
 /* The stream entry as XDP sees it now (with its latch). */
 int session_maps_read_stream(const struct session_maps *m, const struct sluice_stream_key *key,
 			     struct sluice_stream *ret);
+/*
+ * Latch an existing, unlatched stream entry to remote (16-byte map form) and port (network
+ * order); every other field stays as it is. Returns 0 (also when the entry was latched already:
+ * a latch never moves), -ENOENT when there is no entry (it is not created), or another errno.
+ */
+int session_maps_store_latch(const struct session_maps *m, const struct sluice_stream_key *key,
+			     const uint8_t remote_addr[static 16], __be16 remote_port);
 /* Per-CPU stream counters summed; last_seen_ns is the latest over the CPUs. */
 int session_maps_read_stats(const struct session_maps *m, const struct sluice_stream_key *key,
 			    struct sluice_stream_stats *ret);

@@ -32,7 +32,7 @@ enum session_map_id {
 /* One relay port of one leg. */
 struct session_stream {
 	struct sluice_stream_key key;
-	struct sluice_stream value; /* as written; XDP may have latched a remote since */
+	struct sluice_stream value; /* as written; XDP or the worker may have latched it since */
 	struct endpoint local;
 	void *media; /* set by ops->stream_open, owned by the ops */
 };

@@ -216,6 +216,7 @@ static int check_worker_cpus(const struct sluice_config *config)
 	}
 	return 0;
 }
+
 /*
  * AF_XDP for the crypto legs (af_xdp = auto|yes|no): worker w gets sockets on queue w of every
  * device XDP is attached to; a worker that cannot (a device with fewer queues, no AF_XDP
@@ -334,9 +335,8 @@ static int daemon_start(struct daemon *d)
 					 .rt_priority = d->config->worker_priority,
 					 .cpus = d->config->worker_cpus,
 					 .n_cpus = d->config->n_worker_cpus},
-	    &(struct relay_maps){.lookup = daemon_lookup_latch,
-				 .store_latch = daemon_store_latch,
-				 .arg = &d->maps},
+	    &(struct relay_maps){
+		.lookup = daemon_lookup_latch, .store_latch = daemon_store_latch, .arg = &d->maps},
 	    &d->media);
 	if (r < 0) {
 		log_error("Failed to create the io_uring workers: %s", strerror(-r));
@@ -349,7 +349,7 @@ static int daemon_start(struct daemon *d)
 	if (r < 0)
 		return r;
 	r = media_sockets_start(d->media);
-	if (r < 0 && r == -EPERM && d->config->worker_priority) {
+	if (r == -EPERM && d->config->worker_priority) {
 		log_error("Failed to start the io_uring workers: worker_priority = %u needs "
 			  "CAP_SYS_NICE (or RLIMIT_RTPRIO) and real-time CPU time for the daemon's "
 			  "cgroup: %s",

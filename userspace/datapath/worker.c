@@ -402,8 +402,7 @@ static void run_loop(struct dp_worker *w)
 		unsigned n;
 		int r;
 
-		/* AF_XDP work left over (a full batch, a transmit the kernel deferred): no sleep.
-		 */
+		/* AF_XDP work left over (a full batch, a deferred transmit): no sleep. */
 		r = xsk_busy ? io_uring_submit(&w->ring) : io_uring_submit_and_wait(&w->ring, 1);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
 			break;

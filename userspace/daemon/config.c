@@ -46,21 +46,6 @@ void config_init_defaults(struct sluice_config *ret)
 	config_ng_init_defaults(&ret->ng);
 }
 
-static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
-{
-	unsigned long v;
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -ERANGE;
-	*ret = v;
-	return 0;
-}
-
 static const char *set_interfaces(struct sluice_config *config, const char *value)
 {
 	char copy[CONFIG_MAX_LINE];
@@ -107,7 +92,7 @@ static const char *set_port(uint16_t *port, const char *value)
 {
 	unsigned long v;
 
-	if (parse_uint(value, 1, 65535, &v) < 0)
+	if (config_parse_uint(value, 1, 65535, &v) < 0)
 		return "bad port number: expected 1..65535";
 	*port = (uint16_t)v;
 	return NULL;
@@ -127,7 +112,7 @@ static const char *set_max_sessions(struct sluice_config *config, const char *va
 {
 	unsigned long v;
 
-	if (parse_uint(value, 1, CONFIG_MAX_SESSIONS_MAX, &v) < 0)
+	if (config_parse_uint(value, 1, CONFIG_MAX_SESSIONS_MAX, &v) < 0)
 		return "bad number: max_sessions must be 1..1048576";
 	config->max_sessions = (uint32_t)v;
 	return NULL;
@@ -255,7 +240,7 @@ static const char *set_workers(struct sluice_config *config, const char *value)
 		config->workers = 0;
 		return NULL;
 	}
-	if (parse_uint(value, 1, CONFIG_MAX_WORKERS, &v) < 0)
+	if (config_parse_uint(value, 1, CONFIG_MAX_WORKERS, &v) < 0)
 		return "bad workers: expected 'auto' or 1..256";
 	config->workers = (unsigned)v;
 	return NULL;
@@ -265,7 +250,7 @@ static const char *set_worker_priority(struct sluice_config *config, const char 
 {
 	unsigned long v;
 
-	if (parse_uint(value, 0, 99, &v) < 0)
+	if (config_parse_uint(value, 0, 99, &v) < 0)
 		return "bad worker_priority: expected 0 (normal scheduling) or a SCHED_FIFO "
 		       "priority 1..99";
 	config->worker_priority = (unsigned)v;
@@ -286,7 +271,7 @@ static const char *set_worker_cpus(struct sluice_config *config, const char *val
 	for (char *cpu = strtok_r(copy, " \t,", &save); cpu; cpu = strtok_r(NULL, " \t,", &save)) {
 		unsigned long v;
 
-		if (parse_uint(cpu, 0, CONFIG_MAX_CPU, &v) < 0)
+		if (config_parse_uint(cpu, 0, CONFIG_MAX_CPU, &v) < 0)
 			return "bad worker_cpus: expected 'none' or CPU numbers 0..1023";
 		if (n == CONFIG_MAX_WORKERS)
 			return "bad worker_cpus: more CPUs than the 256 workers there can be";
@@ -368,7 +353,7 @@ static const char *set_stats_max_clients(struct sluice_config *config, const cha
 {
 	unsigned long v;
 
-	if (parse_uint(value, 1, CONFIG_STATS_MAX_CLIENTS_MAX, &v) < 0)
+	if (config_parse_uint(value, 1, CONFIG_STATS_MAX_CLIENTS_MAX, &v) < 0)
 		return "bad stats_max_clients: expected 1..4096";
 	config->stats_max_clients = (unsigned)v;
 	return NULL;

@@ -19,7 +19,7 @@ void config_ng_init_defaults(struct config_ng *ret)
 	*ret = (struct config_ng){.listen = CONFIG_NG_DEFAULT_LISTEN};
 }
 
-static int parse_number(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
+int config_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
 {
 	unsigned long v;
 	char *end;
@@ -201,7 +201,7 @@ int config_ng_set(struct config_ng *ng, const char *key, const char *value, cons
 
 			if (strcmp(key, k->name) != 0)
 				continue;
-			if (parse_number(value, k->min, k->max, &v) < 0)
+			if (config_parse_uint(value, k->min, k->max, &v) < 0)
 				reason = k->reason;
 			else
 				*(unsigned *)((char *)ng + k->offset) = (unsigned)v;

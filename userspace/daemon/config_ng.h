@@ -73,4 +73,10 @@ int config_ng_check(const struct config_ng *ng, char *reason, size_t reason_len,
 /* The TLS listener in effect: tls_listen, the default, or NULL (off). */
 const char *config_ng_tls_listen(const struct config_ng *ng);
 
+/*
+ * A decimal number in min..max, the whole of s (digits only: no sign, no spaces). 0, -EINVAL when s
+ * does not start with a digit, -ERANGE otherwise. Every numeric key of the configuration uses it.
+ */
+int config_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret);
+
 #endif

@@ -465,30 +465,10 @@ free_session:
 	return r;
 }
 
-int session_table_delete(struct session_table *t, uint32_t id)
-{
-	struct session **link = bucket_of(t, id);
-	struct session *s;
-
-	while (*link && (*link)->id != id)
-		link = &(*link)->bucket_next;
-	s = *link;
-	if (!s)
-		return -ENOENT;
-	*link = s->bucket_next;
-	t->count--;
-	if (!s->reserved)
-		delete_entries(t, s, s->n_streams, s->n_streams);
-	detach_session(t, s);
-	close_streams(t, s, s->n_streams);
-	release_ports(t, s, s->n_streams);
-	free(s);
-	return 0;
-}
-
 /*
- * Removes s from the table as session_table_delete() does, but leaves the total alone: the session
- * goes on under the same id.
+ * Unlinks s from the table and undoes what installing it did (map entries, worker attachment,
+ * sockets, ports). s itself is left to the caller to free; the sessions-ever total is not touched
+ * (a replace keeps counting the session once).
  */
 static void remove_session(struct session_table *t, struct session *s)
 {
@@ -503,6 +483,17 @@ static void remove_session(struct session_table *t, struct session *s)
 	detach_session(t, s);
 	close_streams(t, s, s->n_streams);
 	release_ports(t, s, s->n_streams);
+}
+
+int session_table_delete(struct session_table *t, uint32_t id)
+{
+	struct session *s = (struct session *)session_table_get(t, id);
+
+	if (!s)
+		return -ENOENT;
+	remove_session(t, s);
+	free(s);
+	return 0;
 }
 
 int session_table_replace(struct session_table *t, const struct session_params *params,

@@ -154,20 +154,6 @@ bench_proc_runtime_seconds()
 	printf '%d.%09d\n' $((total / 1000000000)) $((total % 1000000000))
 }
 
-# Wait (at most 5 s) until every veth of the rig has its carrier (attaching XDP restarts a veth).
-bench_wait_links()
-{
-	local i
-	for ((i = 0; i < 100; i++)); do
-		if rig__carrier "$RIG_CALLER" c0 && rig__carrier "$RIG_RELAY" ri &&
-			rig__carrier "$RIG_RELAY" rg && rig__carrier "$RIG_GW" g0; then
-			return 0
-		fi
-		sleep 0.05
-	done
-	echo "veth links did not come back" >&2
-	return 1
-}
 
 # Stop a relay process started with rig_bg: TERM, up to 5 s, then KILL; reaps it.
 bench_stop_pid()

@@ -146,7 +146,7 @@ br_relay_available()
 
 br_wait_links()
 {
-	bench_wait_links
+	rig_wait_links
 }
 
 br_stop_relay()

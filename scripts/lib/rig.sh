@@ -36,6 +36,8 @@
 #   rig_atexit CMD              runs CMD (eval'd) first thing in rig_destroy (last registered first);
 #                               in the EXIT trap, RIG_EXIT_STATUS holds the script's exit status.
 #   rig_wait_file FILE [SECONDS]   waits (default 5 s) until FILE exists; returns 1 on timeout.
+#   rig_wait_links              waits (at most 5 s) until every veth has its carrier (XDP attach
+#                               and detach restart a veth); returns 1 on timeout.
 #   rig_snmp caller|relay|gw PROTO FIELD
 #                               prints a counter of /proc/net/snmp in that namespace, e.g. Udp InCsumErrors.
 #   rig_destroy                 idempotent teardown: rig_atexit commands, TERM then KILL every process
@@ -276,13 +278,19 @@ rig__build() {
 	ip -n "$RIG_GW" neigh replace $RIG_RG_IP6 lladdr $RIG_RG_MAC dev g0 nud permanent
 
 	# Attaching XDP to a veth restarts it: wait (bounded) until every link has its carrier back.
+	rig_wait_links
+}
+
+# rig_wait_links: waits (at most 5 s) until every veth of the rig has its carrier; attaching or
+# detaching XDP restarts a veth. Returns 1, saying so, on timeout.
+rig_wait_links() {
 	local i
 	for ((i = 0; i < 100; i++)); do
 		if rig__carrier "$RIG_CALLER" c0 && rig__carrier "$RIG_RELAY" ri &&
 			rig__carrier "$RIG_RELAY" rg && rig__carrier "$RIG_GW" g0; then
 			return 0
 		fi
-		sleep 0.02
+		sleep 0.05
 	done
 	rig__log "veth links did not come up"
 	return 1

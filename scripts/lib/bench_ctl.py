@@ -29,44 +29,9 @@ import re
 import socket
 import sys
 
-
-def bencode(v):
-    if isinstance(v, int):
-        return b"i%de" % v
-    if isinstance(v, str):
-        v = v.encode()
-    if isinstance(v, bytes):
-        return b"%d:%s" % (len(v), v)
-    if isinstance(v, list):
-        return b"l" + b"".join(bencode(x) for x in v) + b"e"
-    if isinstance(v, dict):
-        return b"d" + b"".join(bencode(k) + bencode(v[k]) for k in sorted(v)) + b"e"
-    raise TypeError(type(v))
-
-
-def bdecode(b, i=0):
-    c = b[i:i + 1]
-    if c == b"i":
-        j = b.index(b"e", i)
-        return int(b[i + 1:j]), j + 1
-    if c == b"l":
-        i += 1
-        out = []
-        while b[i:i + 1] != b"e":
-            v, i = bdecode(b, i)
-            out.append(v)
-        return out, i + 1
-    if c == b"d":
-        i += 1
-        out = {}
-        while b[i:i + 1] != b"e":
-            k, i = bdecode(b, i)
-            v, i = bdecode(b, i)
-            out[k.decode()] = v
-        return out, i + 1
-    j = b.index(b":", i)
-    n = int(b[i:j])
-    return b[j + 1:j + 1 + n], j + 1 + n
+# The one bencode of the project's Python ng clients (tests/net/ng_tool.py uses it too).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "net", "sip"))
+from ng import bdecode, bencode  # noqa: E402
 
 
 class Ng:
